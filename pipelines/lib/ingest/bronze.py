@@ -1,0 +1,166 @@
+"""Bronze: one immutable Parquet file per load, and DuckDB views over all of them.
+
+A load is written once under a temporary name and renamed into place (os.replace is atomic on one
+file system), and never rewritten: a re-delivered file adds a newer load and downstream models pick
+"the latest successful load per delivery period" (invoice lines) or "the latest version per key"
+(everything else). Deleting build/ and published/ therefore loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from pipelines.lib.config import Settings
+from pipelines.lib.contract import BRONZE_LINEAGE_COLUMNS, ENTITIES, INVOICE_PERIOD_COLUMN, Entity
+from pipelines.lib.ingest.manifest import MANIFEST_COLUMNS, manifest_path, read_manifest
+from pipelines.lib.ingest.readers import quote_literal
+
+QUARANTINE_COLUMNS: dict[str, str] = {
+    "entity": "VARCHAR",
+    "load_id": "VARCHAR",
+    "source_file": "VARCHAR",
+    "line": "BIGINT",
+    "column_name": "VARCHAR",
+    "value": "VARCHAR",  # '<redacted>' for personal-data columns
+    "reason": "VARCHAR",
+    "quarantined_at": "TIMESTAMP",
+}
+
+_last_load_time: dt.datetime | None = None
+
+
+def entity_dir(settings: Settings, entity: str) -> Path:
+    return settings.bronze_dir / entity
+
+
+def quarantine_dir(settings: Settings, entity: str) -> Path:
+    return settings.bronze_dir / "_quarantine" / entity
+
+
+def bronze_columns(entity: Entity) -> dict[str, str]:
+    """Column name -> DuckDB type of an entity's bronze table, lineage columns last."""
+    columns = {column.name: column.type for column in entity.columns}
+    columns.update(BRONZE_LINEAGE_COLUMNS)
+    if entity.name == "invoice_lines":
+        columns[INVOICE_PERIOD_COLUMN] = "VARCHAR"
+    return columns
+
+
+def new_load_id(content_key: str) -> tuple[str, dt.datetime]:
+    """A load id that sorts by time (`20261123T074500123456Z-1a2b3c4d`) and its UTC timestamp.
+
+    Strictly increasing within a process, so two loads in the same microsecond still order.
+    """
+    global _last_load_time
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if _last_load_time is not None and now <= _last_load_time:
+        now = _last_load_time + dt.timedelta(microseconds=1)
+    _last_load_time = now
+    digest = hashlib.sha256(content_key.encode()).hexdigest()[:8]
+    return f"{now:%Y%m%dT%H%M%S%f}Z-{digest}", now
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, select_sql: str, target: Path) -> int:
+    """COPY a query to `target` via a temporary name; refuse to overwrite an existing load."""
+    if target.exists():
+        raise FileExistsError(f"{target} already exists; bronze files are never overwritten")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    con.execute(
+        f"COPY ({select_sql}) TO {quote_literal(str(temporary))} "
+        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+    )
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+    return target.stat().st_size
+
+
+def set_aside_orphans(settings: Settings, entity: str) -> list[Path]:
+    """Move bronze files no manifest record vouches for (a crash between write and append).
+
+    They are moved to bronze/_orphans/, not deleted, so nothing is ever lost; the landing file they
+    came from is loaded again because the manifest does not list it as loaded. Quarantine files of
+    failed loads are legitimate (the engineer needs them to see why) and stay.
+    """
+    records = read_manifest(settings, entity)
+    vouched = {
+        entity_dir(settings, entity): {
+            r.get("load_id") for r in records if r.get("status") == "loaded"
+        },
+        quarantine_dir(settings, entity): {r.get("load_id") for r in records},
+    }
+    moved = []
+    for folder, known in vouched.items():
+        if not folder.is_dir():
+            continue
+        for path in folder.glob("*.parquet"):
+            if path.stem in known:
+                continue
+            target = settings.bronze_dir / "_orphans" / folder.relative_to(settings.bronze_dir)
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), target / path.name)
+            moved.append(target / path.name)
+    return moved
+
+
+def _empty_select(columns: dict[str, str]) -> str:
+    casts = ", ".join(f"CAST(NULL AS {type_}) AS {_q(name)}" for name, type_ in columns.items())
+    return f"SELECT {casts} WHERE false"
+
+
+def _typed_select(columns: dict[str, str], source: str) -> str:
+    casts = ", ".join(
+        f"CAST({_q(name)} AS {type_}) AS {_q(name)}" for name, type_ in columns.items()
+    )
+    return f"SELECT {casts} FROM {source}"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def register_bronze_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Create schema `bronze` with one view per entity, plus `quarantine` and `load_manifest`.
+
+    A view over an entity with no load yet is typed and empty, so dbt builds on a fresh install.
+    Views read a glob, so loads written after registration show up without registering again.
+    """
+    con.execute("CREATE SCHEMA IF NOT EXISTS bronze")
+    for name, entity in ENTITIES.items():
+        columns = bronze_columns(entity)
+        folder = entity_dir(settings, name)
+        if folder.is_dir() and any(folder.glob("*.parquet")):
+            pattern = quote_literal(str(folder / "*.parquet"))
+            sql = _typed_select(columns, f"read_parquet({pattern}, union_by_name=true)")
+        else:
+            sql = _empty_select(columns)
+        con.execute(f"CREATE OR REPLACE VIEW bronze.{_q(name)} AS {sql}")
+
+    quarantine_root = settings.bronze_dir / "_quarantine"
+    if quarantine_root.is_dir() and any(quarantine_root.glob("*/*.parquet")):
+        pattern = quote_literal(str(quarantine_root / "*" / "*.parquet"))
+        sql = _typed_select(QUARANTINE_COLUMNS, f"read_parquet({pattern}, union_by_name=true)")
+    else:
+        sql = _empty_select(QUARANTINE_COLUMNS)
+    con.execute(f"CREATE OR REPLACE VIEW bronze.quarantine AS {sql}")
+
+    path = manifest_path(settings)
+    if path.is_file() and path.stat().st_size:
+        spec = ", ".join(
+            f"{quote_literal(n)}: {quote_literal(t)}" for n, t in MANIFEST_COLUMNS.items()
+        )
+        source = (
+            f"read_json({quote_literal(str(path))}, format='newline_delimited', "
+            f"columns={{{spec}}}, ignore_errors=true)"
+        )
+        sql = _typed_select(MANIFEST_COLUMNS, source)
+    else:
+        sql = _empty_select(MANIFEST_COLUMNS)
+    con.execute(f"CREATE OR REPLACE VIEW bronze.load_manifest AS {sql}")

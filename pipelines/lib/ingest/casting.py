@@ -1,0 +1,326 @@
+"""Contract types and row rules, in DuckDB SQL: all-text rows in, typed rows and problems out.
+
+Every value arrives as text (readers.py) and is typed here by rules the config declares, never by a
+sniffer: a `1.234,56` is only a number under a format that says `,` is the decimal separator, and
+`31/01/2025` is only a date under a format listing `%d/%m/%Y`. A value that does not parse is not
+silently NULL: it becomes a problem row naming what was expected.
+
+The table `checked` keeps, per landing row, the trimmed text (`_v_<col>`), the typed value
+(`<col>`) and the first problem with it (`_p_<col>`, NULL when fine). `problems` then holds one row
+per (line, column) problem, plus duplicate keys and unknown references, with personal data redacted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+
+import duckdb
+
+from pipelines.lib import cnpj
+from pipelines.lib.config import ParseFormat, SourceSpec
+from pipelines.lib.contract import Column, Entity
+from pipelines.lib.ingest.readers import quote_literal
+
+REDACTED = "<redacted>"
+
+# Parquet and XLSX carry typed values; the readers render them as ISO text read with this format.
+ISO_FORMAT = ParseFormat(
+    name="iso (Parquet/XLSX)",
+    date_formats=("%Y-%m-%d",),
+    timestamp_formats=(
+        "%Y-%m-%d %H:%M:%S.%f",
+        "%Y-%m-%dT%H:%M:%S.%f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d",
+    ),
+)
+
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "sim", "s")
+FALSE_WORDS = ("false", "f", "0", "no", "n", "não", "nao")
+
+# Spaces, tabs, line breaks and the no-break space spreadsheets love. Trimming with a character set
+# is ~4x slower than a regex test, so values are only trimmed when they start or end with one.
+_WHITESPACE = "' \t\r\n\u00a0'"
+_EDGE_WHITESPACE = "'^[\\s\\x{00A0}]|[\\s\\x{00A0}]$'"
+_EXAMPLE_DAY = dt.datetime(2025, 1, 31, 14, 30, 0)
+_DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)", re.IGNORECASE)
+
+
+def parse_format_for(kind: str, source: SourceSpec) -> ParseFormat:
+    """CSV uses the source's declared format; Parquet is typed ISO; XLSX is ISO first, then the
+    source's declared date formats (a date typed as text in a cell, e.g. 31/01/2025)."""
+    if kind == "csv":
+        return source.format
+    if kind == "xlsx":
+        dates = ISO_FORMAT.date_formats + tuple(
+            f for f in source.format.date_formats if f not in ISO_FORMAT.date_formats
+        )
+        stamps = ISO_FORMAT.timestamp_formats + tuple(
+            f for f in source.format.timestamp_formats if f not in ISO_FORMAT.timestamp_formats
+        )
+        return replace(ISO_FORMAT, date_formats=dates, timestamp_formats=stamps)
+    return ISO_FORMAT
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_list(values: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(quote_literal(v) for v in values) + "]"
+
+
+def number_pattern(fmt: ParseFormat, scale: int | None) -> str:
+    """A regex a number must match under the declared separators (checked before any cast).
+
+    Without it, `1,234.56` read under a `,`-decimal format would become 1.23456 silently. Digits
+    past the column's scale are allowed only as trailing zeros, so nothing is rounded away.
+    """
+    dec = re.escape(fmt.decimal_separator)
+    integer = "[0-9]+"
+    if fmt.thousands_separator:
+        thousands = re.escape(fmt.thousands_separator)
+        integer = f"([0-9]+|[0-9]{{1,3}}({thousands}[0-9]{{3}})+)"
+    if scale is None:  # DOUBLE: any fraction, exponent allowed (Parquet renders 1e-05)
+        return f"[+-]?{integer}({dec}[0-9]+)?([eE][+-]?[0-9]+)?"
+    fraction = f"[0-9]{{1,{scale}}}0*" if scale > 0 else "0+"
+    return f"[+-]?{integer}({dec}{fraction})?"
+
+
+def number_example(fmt: ParseFormat) -> str:
+    thousands = fmt.thousands_separator
+    return f"1{thousands}234{fmt.decimal_separator}56"
+
+
+def type_expression(column: Column, fmt: ParseFormat, value: str) -> str:
+    """SQL turning the trimmed text `value` into the column's type, NULL when it does not parse."""
+    type_ = column.type.upper()
+    if type_ in ("VARCHAR", "TEXT"):
+        if column.allowed:
+            cases = " ".join(
+                f"WHEN {quote_literal(a.lower())} THEN {quote_literal(a)}" for a in column.allowed
+            )
+            return f"CASE lower({value}) {cases} END"
+        return value
+    if type_ in ("INTEGER", "BIGINT", "SMALLINT"):
+        return (
+            f"CASE WHEN regexp_full_match({value}, '[+-]?[0-9]+') "
+            f"THEN try_cast({value} AS {type_}) END"
+        )
+    if type_ in ("DOUBLE", "FLOAT", "REAL") or _DECIMAL.fullmatch(type_):
+        match = _DECIMAL.fullmatch(type_)
+        scale = int(match.group(2)) if match else None
+        normalized = value
+        if fmt.thousands_separator:
+            normalized = f"replace({normalized}, {quote_literal(fmt.thousands_separator)}, '')"
+        if fmt.decimal_separator != ".":
+            normalized = f"replace({normalized}, {quote_literal(fmt.decimal_separator)}, '.')"
+        pattern = quote_literal(number_pattern(fmt, scale))
+        return (
+            f"CASE WHEN regexp_full_match({value}, {pattern}) "
+            f"THEN try_cast({normalized} AS {column.type}) END"
+        )
+    if type_ == "DATE":
+        return f"CAST(try_strptime({value}, {_sql_list(fmt.date_formats)}) AS DATE)"
+    if type_ == "TIMESTAMP":
+        return f"CAST(try_strptime({value}, {_sql_list(fmt.timestamp_formats)}) AS TIMESTAMP)"
+    if type_ == "BOOLEAN":
+        return (
+            f"CASE WHEN lower({value}) IN ({', '.join(map(quote_literal, TRUE_WORDS))}) THEN true "
+            f"WHEN lower({value}) IN ({', '.join(map(quote_literal, FALSE_WORDS))}) THEN false END"
+        )
+    raise ValueError(f"contract column {column.name}: type {column.type} has no parse rule")
+
+
+def expected_text(column: Column, fmt: ParseFormat) -> str:
+    """Plain words for what a value of this column must look like."""
+    type_ = column.type.upper()
+    if column.allowed:
+        return f"expected one of: {', '.join(column.allowed)}"
+    if type_ in ("INTEGER", "BIGINT", "SMALLINT"):
+        return "expected a whole number like 12"
+    if type_ in ("DOUBLE", "FLOAT", "REAL") or _DECIMAL.fullmatch(type_):
+        match = _DECIMAL.fullmatch(type_)
+        scale = f", at most {match.group(2)} decimals" if match else ""
+        thousands = fmt.thousands_separator or "none"
+        return (
+            f"expected a number like {number_example(fmt)} (decimal separator "
+            f"{fmt.decimal_separator!r}, thousands separator {thousands!r}{scale})"
+        )
+    if type_ == "DATE":
+        return (
+            f"expected a date like {_EXAMPLE_DAY.strftime(fmt.date_formats[0])} "
+            f"(formats {', '.join(fmt.date_formats)})"
+        )
+    if type_ == "TIMESTAMP":
+        return (
+            f"expected a date-time like {_EXAMPLE_DAY.strftime(fmt.timestamp_formats[0])} "
+            f"(formats {', '.join(fmt.timestamp_formats)})"
+        )
+    if type_ == "BOOLEAN":
+        return "expected a yes/no value (true/false, t/f, 1/0, yes/no, y/n, sim/não, s/n)"
+    return "expected text"
+
+
+def _range_text(column: Column) -> str:
+    if column.minimum is not None and column.maximum is not None:
+        return f"expected a value between {column.minimum:g} and {column.maximum:g}"
+    if column.minimum is not None:
+        return f"expected a value >= {column.minimum:g}"
+    return f"expected a value <= {column.maximum:g}"
+
+
+def problem_expression(column: Column, entity: Entity, fmt: ParseFormat) -> str:
+    """SQL giving the first problem with one value in plain words, or NULL when it is fine."""
+    value = ident(f"_v_{column.name}")
+    typed = ident(column.name)
+    if column.name in entity.key:
+        missing = f"'missing key value (key: {', '.join(entity.key)})'"
+    elif column.required:
+        missing = "'missing required value'"
+    else:
+        missing = "NULL"
+    branches = [f"WHEN {value} IS NULL THEN {missing}"]
+    branches.append(f"WHEN {typed} IS NULL THEN {quote_literal(expected_text(column, fmt))}")
+    if column.minimum is not None:
+        branches.append(
+            f"WHEN {typed} < {column.minimum!r} THEN {quote_literal(_range_text(column))}"
+        )
+    if column.maximum is not None:
+        branches.append(
+            f"WHEN {typed} > {column.maximum!r} THEN {quote_literal(_range_text(column))}"
+        )
+    if column.pattern:
+        pattern = column.pattern.removeprefix("^").removesuffix("$")
+        branches.append(
+            f"WHEN NOT regexp_full_match({typed}, {quote_literal(pattern)}) "
+            f"THEN {quote_literal(f'expected text matching {column.pattern}')}"
+        )
+    if column.is_cnpj:
+        branches.append(
+            f"WHEN NOT kam_cnpj_is_valid({typed}) THEN 'invalid CNPJ: expected 14 digits with "
+            "valid check digits, like 11.222.333/0001-81 or 11222333000181'"
+        )
+    return "CASE " + " ".join(branches) + " END"
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """The CNPJ rule lives once, in pipelines.lib.cnpj; SQL calls it (accounts are small)."""
+    registered = con.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'kam_cnpj_is_valid'"
+    ).fetchall()[0][0]
+    if not registered:
+        con.create_function("kam_cnpj_is_valid", cnpj.is_valid, ["VARCHAR"], "BOOLEAN")
+
+
+def build_checked(
+    con: duckdb.DuckDBPyConnection, raw: str, checked: str, entity: Entity, fmt: ParseFormat
+) -> None:
+    """Create `checked` from the all-text table `raw`: trimmed text, typed values, problems."""
+    register_functions(con)
+    trimmed = ", ".join(
+        f"nullif(CASE WHEN regexp_matches({ident(c.name)}, {_EDGE_WHITESPACE}) "
+        f"THEN trim({ident(c.name)}, {_WHITESPACE}) ELSE {ident(c.name)} END, '') "
+        f"AS {ident('_v_' + c.name)}"
+        for c in entity.columns
+    )
+    typed = ", ".join(
+        f"{type_expression(c, fmt, ident('_v_' + c.name))} AS {ident(c.name)}"
+        for c in entity.columns
+    )
+    problems = ", ".join(
+        f"{problem_expression(c, entity, fmt)} AS {ident('_p_' + c.name)}" for c in entity.columns
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {checked} AS
+        WITH trimmed AS (SELECT _file, _line, {trimmed} FROM {raw}),
+        typed AS (SELECT *, {typed} FROM trimmed)
+        SELECT *, {problems} FROM typed
+        """
+    )
+
+
+def build_problems(
+    con: duckdb.DuckDBPyConnection,
+    checked: str,
+    problems: str,
+    entity: Entity,
+    parent_keys: dict[str, str],
+) -> None:
+    """One row per problem: value problems, duplicate keys (later rows), unknown references.
+
+    `parent_keys` maps a referencing column to a table holding the parent's known keys (`key`).
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {problems} "
+        "(_file VARCHAR, _line BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR)"
+    )
+    for column in entity.columns:
+        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column.name)
+        con.execute(
+            f"INSERT INTO {problems} SELECT _file, _line, {quote_literal(column.name)}, {shown}, "
+            f"{ident('_p_' + column.name)} FROM {checked} "
+            f"WHERE {ident('_p_' + column.name)} IS NOT NULL"
+        )
+    _duplicate_keys(con, checked, problems, entity)
+    for column_name, table in parent_keys.items():
+        parent = entity.references[column_name]
+        column = entity.column(column_name)
+        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column_name)
+        reason = (
+            f"unknown {column_name}: no such key among the loaded {parent} "
+            f"(load {parent} first, or fix the value)"
+        )
+        con.execute(
+            f"""
+            INSERT INTO {problems}
+            SELECT c._file, c._line, {quote_literal(column_name)}, {shown}, {quote_literal(reason)}
+            FROM {checked} AS c
+            WHERE c.{ident(column_name)} IS NOT NULL AND c.{ident("_p_" + column_name)} IS NULL
+              AND NOT EXISTS (SELECT 1 FROM {table} AS p WHERE p.key = c.{ident(column_name)})
+            """
+        )
+
+
+def _duplicate_keys(
+    con: duckdb.DuckDBPyConnection, checked: str, problems: str, entity: Entity
+) -> None:
+    """Quarantine the later rows of a key seen more than once in one file; the first one stays.
+
+    A cheap hash aggregate finds whether any key repeats; the window that numbers the repeats only
+    runs over those keys, so a clean 10-million-row file costs one GROUP BY.
+    """
+    keys = ", ".join(ident(k) for k in entity.key)
+    key_ok = " AND ".join(f"{ident('_p_' + k)} IS NULL" for k in entity.key)
+    repeated = f"{checked}_repeated_keys"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {repeated} AS SELECT _file, {keys} FROM {checked} "
+        f"WHERE {key_ok} GROUP BY _file, {keys} HAVING count(*) > 1"
+    )
+    if not con.execute(f"SELECT count(*) FROM {repeated}").fetchall()[0][0]:
+        con.execute(f"DROP TABLE {repeated}")
+        return
+    key_text = " || ', ' || ".join(f"CAST({ident(k)} AS VARCHAR)" for k in entity.key)
+    label = ", ".join(entity.key)
+    partition = "PARTITION BY c._file, " + ", ".join("c." + ident(k) for k in entity.key)
+    con.execute(
+        f"""
+        INSERT INTO {problems}
+        SELECT _file, _line, {quote_literal(label)}, key_text,
+               'duplicate key ({label}) in this file: first seen on line ' || first_line
+               || '; the first row is kept'
+        FROM (
+            SELECT c._file, c._line, {key_text} AS key_text,
+                   min(c._line) OVER ({partition}) AS first_line,
+                   row_number() OVER ({partition} ORDER BY c._line) AS occurrence
+            FROM {checked} AS c
+            SEMI JOIN {repeated} AS r USING (_file, {keys})
+        )
+        WHERE occurrence > 1
+        """
+    )
+    con.execute(f"DROP TABLE {repeated}")

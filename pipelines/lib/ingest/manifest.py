@@ -1,0 +1,88 @@
+"""The load manifest: an append-only JSON-lines file, one record per landing file per attempt.
+
+JSON lines because a record is appended with one `write` + `fsync` (no rewrite of earlier records,
+readable with `tail`, `jq`, or DuckDB's read_json) and because the manifest must survive the loss of
+build/ and published/: together with the bronze Parquet files it is the system of record.
+
+Records with status `loaded` make a content hash "already loaded" for their entity. Skipped
+duplicates are not recorded (they would add ~1,500 lines per nightly run and say nothing new).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pipelines.lib.config import Settings
+
+# Column names and DuckDB types of a manifest record (also the typed `bronze.load_manifest` view).
+MANIFEST_COLUMNS: dict[str, str] = {
+    "entity": "VARCHAR",
+    "file": "VARCHAR",
+    "sha256": "VARCHAR",
+    "size": "BIGINT",
+    "mtime_ns": "BIGINT",
+    "rows_read": "BIGINT",
+    "rows_loaded": "BIGINT",
+    "rows_quarantined": "BIGINT",
+    "load_id": "VARCHAR",
+    "loaded_at": "TIMESTAMP",
+    "status": "VARCHAR",
+    "message": "VARCHAR",
+    "delivery_period": "VARCHAR",
+    "bronze_file": "VARCHAR",
+    "notes": "VARCHAR",
+}
+
+
+def manifest_path(settings: Settings) -> Path:
+    return settings.bronze_dir / "_manifest" / "loads.jsonl"
+
+
+def read_manifest(settings: Settings, entity: str | None = None) -> list[dict[str, Any]]:
+    """All records (of one entity when given), oldest first.
+
+    A torn last line (a crash during an append) is ignored: its load's Parquet file, if written,
+    is then treated as an orphan and set aside on the next run.
+    """
+    path = manifest_path(settings)
+    if not path.is_file():
+        return []
+    records = []
+    with path.open("r", encoding="utf-8") as handle:
+        for text in handle:
+            text = text.strip()
+            if not text:
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if entity is None or record.get("entity") == entity:
+                records.append(record)
+    return records
+
+
+def append_records(settings: Settings, records: Iterable[dict[str, Any]]) -> None:
+    """Append records in one write and fsync, so a crash leaves whole lines or a torn last one."""
+    lines = [json.dumps(record, ensure_ascii=False, default=str) for record in records]
+    if not lines:
+        return
+    path = manifest_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = ("\n".join(lines) + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        if os.fstat(fd).st_size:
+            # Start on a fresh line even if a previous append was torn mid-line.
+            with path.open("rb") as check:
+                check.seek(-1, os.SEEK_END)
+                if check.read(1) != b"\n":
+                    payload = b"\n" + payload
+        os.write(fd, payload)
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,94 @@
+"""What one `ingest_entity` call did, file by file, for Dagster metadata, logs and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.lib.ingest.errors import IngestError
+
+LOADED = "loaded"
+SKIPPED_DUPLICATE = "skipped_duplicate"
+EMPTY = "empty"
+FAILED = "failed"
+STATUSES = (LOADED, SKIPPED_DUPLICATE, EMPTY, FAILED)
+
+# How many quarantine reasons a failure message quotes; the rest are in bronze.quarantine.
+_REASONS_IN_MESSAGE = 5
+
+
+@dataclass
+class FileLoad:
+    """One landing file's outcome. `file` is relative to the landing folder."""
+
+    file: str
+    sha256: str
+    size: int
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    load_id: str | None = None
+    message: str = ""
+    delivery_period: str | None = None
+    # The first few quarantine reasons ("line 4, column quantity: expected ..."), already redacted.
+    sample_problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    entity: str
+    files: list[FileLoad] = field(default_factory=list)
+    # Bronze Parquet files written by this call, so a quality check can validate only what is new.
+    new_bronze_files: list[Path] = field(default_factory=list)
+    new_quarantine_files: list[Path] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files if f.status == LOADED)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def loaded(self) -> list[FileLoad]:
+        return [f for f in self.files if f.status == LOADED]
+
+    @property
+    def skipped(self) -> list[FileLoad]:
+        return [f for f in self.files if f.status == SKIPPED_DUPLICATE]
+
+    @property
+    def empty(self) -> list[FileLoad]:
+        return [f for f in self.files if f.status == EMPTY]
+
+    @property
+    def failed(self) -> list[FileLoad]:
+        return [f for f in self.files if f.status == FAILED]
+
+    def summary(self) -> str:
+        """One line for a run log: counts only, never values."""
+        return (
+            f"{self.entity}: {len(self.loaded)} file(s) loaded, "
+            f"{len(self.skipped)} already loaded, {len(self.empty)} empty, "
+            f"{len(self.failed)} failed; {self.rows_loaded} row(s) loaded, "
+            f"{self.rows_quarantined} quarantined"
+        )
+
+    def failure_message(self) -> str:
+        lines = [f"{self.entity}: {len(self.failed)} landing file(s) could not be loaded:"]
+        for load in self.failed:
+            lines.append(f"- {load.message}")
+            for problem in load.sample_problems[:_REASONS_IN_MESSAGE]:
+                lines.append(f"    {problem}")
+        return "\n".join(lines)
+
+    def raise_for_failures(self) -> None:
+        """Raise IngestError naming every failed file, why, and its first quarantine reasons."""
+        if self.failed:
+            raise IngestError(self.failure_message())
