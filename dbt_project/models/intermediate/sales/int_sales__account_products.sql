@@ -1,0 +1,22 @@
+{#- One row per account and product bought: first and last purchase (a listing) and totals. -#}
+with lines as (
+
+    select * from {{ ref('int_sales__lines_costed') }}
+
+),
+
+final as (
+
+    select
+        account_id,
+        product_id,
+        min(case when net_amount_brl > 0 then invoice_date end) as first_purchase_date,
+        max(case when net_amount_brl > 0 then invoice_date end) as last_purchase_date,
+        sum(net_amount_brl) as net_revenue_brl,
+        sum(quantity) as quantity
+    from lines
+    group by account_id, product_id
+
+)
+
+select * from final

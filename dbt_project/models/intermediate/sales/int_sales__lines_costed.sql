@@ -1,0 +1,64 @@
+{#- Invoice lines up to the as-of date with the product's unit cost and the line margin.
+    A view: fct_sales materializes the lines once; the aggregates read them from here. -#}
+{{ config(materialized='view') }}
+
+with invoice_lines as (
+
+    select * from {{ ref('stg_sales__invoice_lines') }}
+
+),
+
+products as (
+
+    select * from {{ ref('stg_sales__products') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+lines_in_scope as (
+
+    select invoice_lines.*
+    from invoice_lines
+    cross join as_of
+    where invoice_lines.invoice_date <= as_of.as_of_date
+
+),
+
+final as (
+
+    select
+        lines_in_scope.invoice_id,
+        lines_in_scope.line_number,
+        lines_in_scope.invoice_date,
+        {{ month_start('lines_in_scope.invoice_date') }} as month_start_date,
+        lines_in_scope.account_id,
+        lines_in_scope.product_id,
+        lines_in_scope.quantity,
+        lines_in_scope.net_amount_brl,
+        lines_in_scope.unit_price_brl,
+        lines_in_scope.discount_brl,
+        lines_in_scope.channel,
+        lines_in_scope.distributor_id,
+        products.unit_cost_brl,
+        case
+            when products.unit_cost_brl is not null
+                then cast(
+                    lines_in_scope.net_amount_brl - lines_in_scope.quantity * products.unit_cost_brl
+                    as {{ dbt.type_numeric() }}
+                )
+        end as gross_margin_brl,
+        lines_in_scope.net_amount_brl < 0 as is_return,
+        lines_in_scope.delivery_period,
+        lines_in_scope.load_id
+    from lines_in_scope
+    left join products
+        on lines_in_scope.product_id = products.product_id
+
+)
+
+select * from final

@@ -1,0 +1,113 @@
+with account_days as (
+
+    select * from {{ ref('int_sales__account_days') }}
+
+),
+
+account_monthly as (
+
+    select * from {{ ref('int_accounts__monthly') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+purchase_days as (
+
+    select
+        account_id,
+        invoice_date,
+        net_revenue_brl,
+        row_number() over (partition by account_id order by invoice_date) as purchase_day_number
+    from account_days
+    where is_purchase_day
+
+),
+
+purchase_summary as (
+
+    select
+        account_id,
+        min(invoice_date) as first_purchase_date,
+        max(invoice_date) as last_purchase_date,
+        count(*) as purchase_days,
+        avg(case when purchase_day_number > 1 then cast(net_revenue_brl as {{ type_double() }}) end)
+            as monetary_value
+    from purchase_days
+    group by account_id
+
+),
+
+history as (
+
+    select
+        account_id,
+        sum(net_revenue_brl) as historical_revenue_brl,
+        sum(gross_margin_brl) as historical_margin_brl,
+        sum(costed_revenue_brl) as costed_revenue_brl
+    from account_days
+    group by account_id
+
+),
+
+current_month as (
+
+    select
+        account_monthly.account_id,
+        account_monthly.revenue_12m,
+        account_monthly.tenure_months
+    from account_monthly
+    inner join as_of
+        on account_monthly.month_start_date = as_of.as_of_month_start_date
+
+),
+
+durations as (
+
+    select
+        purchase_summary.*,
+        {{ datediff_int('day', 'purchase_summary.first_purchase_date', 'purchase_summary.last_purchase_date') }}
+            as recency_days,
+        {{ datediff_int('day', 'purchase_summary.first_purchase_date', 'as_of.as_of_date') }} as age_days
+    from purchase_summary
+    cross join as_of
+
+),
+
+final as (
+
+    select
+        purchase_summary.account_id,
+        as_of.as_of_date,
+        purchase_summary.first_purchase_date,
+        purchase_summary.last_purchase_date,
+        purchase_summary.purchase_days,
+        purchase_summary.purchase_days - 1 as frequency,
+        cast(purchase_summary.recency_days as {{ type_double() }}) / 7 as recency_weeks,
+        cast(purchase_summary.age_days as {{ type_double() }}) / 7 as t_weeks,
+        purchase_summary.monetary_value,
+        history.historical_revenue_brl as historical_revenue,
+        history.historical_margin_brl as historical_margin,
+        {{ safe_ratio('history.costed_revenue_brl', 'history.historical_revenue_brl') }}
+            as margin_revenue_coverage,
+        coalesce(current_month.revenue_12m, 0) as revenue_12m,
+        coalesce(current_month.tenure_months, 0) as tenure_months,
+        case
+            when current_month.tenure_months > 0 and current_month.tenure_months < 12
+                then cast(current_month.revenue_12m as {{ type_double() }}) * 12 / current_month.tenure_months
+            else cast(coalesce(current_month.revenue_12m, 0) as {{ type_double() }})
+        end as acv
+    from durations as purchase_summary
+    cross join as_of
+    inner join history
+        on purchase_summary.account_id = history.account_id
+    left join current_month
+        on purchase_summary.account_id = current_month.account_id
+
+)
+
+select * from final

@@ -1,0 +1,221 @@
+"""An incremental `dbt build` after new loads equals a full refresh of the same bronze.
+
+Bronze starts as the synthetic fixture plus daily files that overlap the monthly ones (the same
+invoice lines delivered twice), is built, then gets one more load: a new day, a re-delivered month
+that drops, changes and adds lines (one of them moved from another month), a re-delivered daily
+file that drops two of its lines (so the monthly versions count again), and a re-delivered month
+whose lines supersede every line of a daily file. Every relation dbt builds is compared row by row.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import DbtRun, run_dbt
+from synthetic_bronze import create_bronze
+
+SCHEMAS = ("staging", "intermediate", "marts")
+EARLIER_AS_OF = "2026-03-31"
+
+# Before the first build: daily files overlapping the monthly files of 2025-04 and 2025-05.
+_OVERLAPPING_DAILY_LOAD = """
+insert into bronze.invoice_lines by name
+select * replace (
+    net_amount_brl + 1 as net_amount_brl, 'L2a' as _load_id,
+    timestamp '2026-07-02 04:00:00' as _loaded_at,
+    'sales/invoice_lines/' || strftime(invoice_date, '%Y-%m-%d') || '.csv' as _source_file,
+    strftime(invoice_date, '%Y-%m-%d') as _delivery_period
+)
+from bronze.invoice_lines
+where invoice_date in (date '2025-04-10', date '2025-05-20') and _load_id = 'L1'
+"""
+
+# The nightly load after the first build.
+_NIGHTLY_LOAD = [
+    # A new day, in a daily file.
+    """
+    insert into bronze.invoice_lines by name
+    select * replace (
+        replace(invoice_id, 'NF20260630', 'NF20260701') as invoice_id,
+        date '2026-07-01' as invoice_date, 'L3' as _load_id,
+        timestamp '2026-07-03 03:00:00' as _loaded_at,
+        'sales/invoice_lines/2026-07-01.csv' as _source_file, '2026-07-01' as _delivery_period
+    )
+    from bronze.invoice_lines
+    where invoice_date = date '2026-06-30'
+    """,
+    # 2025-03 re-delivered: lines '-1' dropped, lines '-2' changed, one line moved from 2025-02.
+    """
+    insert into bronze.invoice_lines by name
+    select * replace (
+        case when invoice_id like '%-2' then quantity + 1 else quantity end as quantity,
+        case when invoice_id like '%-2' then net_amount_brl * 3 else net_amount_brl end
+            as net_amount_brl,
+        'L3' as _load_id, timestamp '2026-07-03 03:00:00' as _loaded_at,
+        'sales/invoice_lines/2025-03.csv' as _source_file, '2025-03' as _delivery_period
+    )
+    from bronze.invoice_lines
+    where (
+        (_delivery_period = '2025-03' and invoice_id not like '%-1')
+        or invoice_id = 'NF20250215-0'
+    ) and _load_id = 'L1'
+    """,
+    # 2025-04-10 re-delivered with one of its lines only.
+    """
+    insert into bronze.invoice_lines by name
+    select * replace (
+        net_amount_brl + 5 as net_amount_brl, 'L3' as _load_id,
+        timestamp '2026-07-03 03:00:00' as _loaded_at
+    )
+    from bronze.invoice_lines
+    where _delivery_period = '2025-04-10' and _load_id = 'L2a' and invoice_id like '%-0'
+    """,
+    # 2025-05 re-delivered: supersedes every line of the daily file 2025-05-20.
+    """
+    insert into bronze.invoice_lines by name
+    select * replace (
+        net_amount_brl * 2 as net_amount_brl, 'L3' as _load_id,
+        timestamp '2026-07-03 03:00:00' as _loaded_at
+    )
+    from bronze.invoice_lines
+    where _delivery_period = '2025-05' and _load_id = 'L1'
+    """,
+]
+
+
+def _bronze(path: Path, statements: list[str]) -> Path:
+    create_bronze(path)
+    with duckdb.connect(str(path)) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    return path
+
+
+def _add_loads(path: Path, statements: list[str]) -> None:
+    with duckdb.connect(str(path)) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def _assert_built(run: DbtRun) -> None:
+    failures = [
+        f"{result['unique_id']}: {result['status']} {result.get('message') or ''}"
+        for result in run.results
+        if result["status"] not in ("success", "pass")
+    ]
+    assert failures == [], run.output[-3000:]
+    assert run.returncode == 0, run.output[-3000:]
+
+
+def _normalized(row: tuple) -> tuple:
+    """Doubles to 12 significant digits: a parallel sum of doubles may differ in the last bit."""
+    return tuple(float(f"{value:.12g}") if isinstance(value, float) else value for value in row)
+
+
+def _relations(path: Path) -> dict[str, list[tuple]]:
+    """Every table and view dbt built, as sorted rows."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        names = connection.execute(
+            f"""
+            select table_schema || '.' || table_name from information_schema.tables
+            where table_schema in {SCHEMAS!r}
+            order by 1
+            """
+        ).fetchall()
+        return {
+            name: [
+                _normalized(row)
+                for row in connection.execute(f"select * from {name} order by all").fetchall()
+            ]
+            for (name,) in names
+        }
+
+
+def _assert_identical(actual: Path, expected: Path) -> None:
+    actual_relations = _relations(actual)
+    expected_relations = _relations(expected)
+    assert sorted(actual_relations) == sorted(expected_relations)
+    different = [
+        name for name, rows in expected_relations.items() if actual_relations[name] != rows
+    ]
+    assert different == []
+
+
+@pytest.fixture(scope="module")
+def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(incremental build, full-refresh build of the same bronze, work folder of the first)."""
+    incremental_dir = tmp_path_factory.mktemp("incremental")
+    incremental_db = _bronze(incremental_dir / "kam.duckdb", [_OVERLAPPING_DAILY_LOAD])
+    _assert_built(run_dbt(["build"], incremental_db, incremental_dir))
+    _add_loads(incremental_db, _NIGHTLY_LOAD)
+    _assert_built(run_dbt(["build"], incremental_db, incremental_dir))
+
+    full_dir = tmp_path_factory.mktemp("full_refresh")
+    full_db = _bronze(full_dir / "kam.duckdb", [_OVERLAPPING_DAILY_LOAD, *_NIGHTLY_LOAD])
+    _assert_built(run_dbt(["build", "--full-refresh"], full_db, full_dir))
+    return incremental_db, full_db, incremental_dir
+
+
+def test_nightly_load_is_really_incremental(incremental_and_full: tuple[Path, Path, Path]) -> None:
+    incremental_db, _, _ = incremental_and_full
+    with duckdb.connect(str(incremental_db), read_only=True) as connection:
+        periods = connection.execute(
+            """
+            select count(distinct delivery_period) from staging.stg_sales__invoice_line_versions
+            where load_id = 'L3'
+            """
+        ).fetchone()
+    assert periods == (4,)
+
+
+def test_incremental_build_equals_full_refresh(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    incremental_db, full_db, _ = incremental_and_full
+    _assert_identical(incremental_db, full_db)
+
+
+def test_redelivered_lines_replace_the_period(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    incremental_db, _, _ = incremental_and_full
+    with duckdb.connect(str(incremental_db), read_only=True) as connection:
+        rows = connection.execute(
+            """
+            select
+                count(case when invoice_id like 'NF202503%-1' then 1 end),
+                max(case when invoice_id = 'NF20250215-0' then delivery_period end),
+                count(case when delivery_period = '2025-05-20' then 1 end),
+                count(case when delivery_period = '2026-07-01' then 1 end)
+            from marts.fct_sales
+            """
+        ).fetchone()
+        new_day_lines = connection.execute(
+            "select count(*) from bronze.invoice_lines where _delivery_period = '2026-07-01'"
+        ).fetchone()[0]
+    assert new_day_lines > 0
+    assert rows == (0, "2025-03", 0, new_day_lines)
+
+
+def test_build_with_nothing_new_changes_nothing(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    incremental_db, _, incremental_dir = incremental_and_full
+    before = incremental_dir / "before" / incremental_db.name  # views name the file's catalog
+    before.parent.mkdir()
+    shutil.copyfile(incremental_db, before)
+    _assert_built(run_dbt(["build"], incremental_db, incremental_dir))
+    _assert_identical(incremental_db, before)
+
+
+def test_incremental_build_with_another_as_of_equals_full_refresh(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    incremental_db, full_db, incremental_dir = incremental_and_full
+    as_of = ["--vars", f"{{as_of_date: '{EARLIER_AS_OF}'}}"]
+    _assert_built(run_dbt(["build", *as_of], incremental_db, incremental_dir))
+    _assert_built(run_dbt(["build", "--full-refresh", *as_of], full_db, full_db.parent))
+    _assert_identical(incremental_db, full_db)
