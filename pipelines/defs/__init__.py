@@ -1,0 +1,1 @@
+"""Dagster wiring: assets, checks, jobs and schedules built from `pipelines.lib`."""

@@ -1,0 +1,1 @@
+"""Customer lifetime value: BG/NBD + Gamma-Gamma fitted every run."""

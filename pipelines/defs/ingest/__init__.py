@@ -1,0 +1,1 @@
+"""Landing -> bronze assets, one module per source system."""

@@ -1,0 +1,1 @@
+"""Audit the build and publish it for BI."""

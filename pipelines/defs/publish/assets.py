@@ -1,0 +1,135 @@
+"""Write-audit-publish as one asset: audit the finished build, then publish it atomically.
+
+The audit runs the Great Expectations mart suites on the build itself, here, every time, and reads
+this run's other check verdicts (bronze suites, CLV checks) from the Dagster event log. dbt's own
+tests are vouched for by the build ledger: `dbt_build` is clean only after a full `dbt build`,
+tests included, succeeded. Publishing happens only when all of them passed and the ledger says dbt
+and the CLV fit finished cleanly: an engineer rerunning only this step cannot publish a build an
+earlier run left half-checked.
+"""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import dagster as dg
+
+from pipelines.defs.clv.assets import ACCOUNT_CLV_KEY, CLV_STEP, MODEL_FITS_KEY
+from pipelines.defs.dbt.assets import DBT_STEP
+from pipelines.defs.resources import KamResource, WriterLockResource
+from pipelines.lib.build_db import connect_build_db, existing_tables, failed_steps
+from pipelines.lib.publish import PublishError, PublishRecord, publish_build
+from pipelines.lib.quality import DERIVED_BATCH_SQL, MART_SUITES, validate_frame
+
+PUBLISH_KEY = dg.AssetKey(["publish", "published_warehouse"])
+# BI expects last night's data: warn after 26 hours (one missed night plus slack), fail after 50.
+PUBLISHED_FRESHNESS = dg.FreshnessPolicy.time_window(
+    warn_window=timedelta(hours=26), fail_window=timedelta(hours=50)
+)
+
+
+def audit_check_name(suite_name: str) -> str:
+    return f"gx_{suite_name}"
+
+
+def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    # Each audit suite and the query whose result it validates: a mart as built, or a batch
+    # derived from one (e.g. revenue shares summed per snapshot).
+    audit_batches = {
+        **{suite: f"select * from marts.{mart}" for mart, suite in MART_SUITES.items()},
+        **DERIVED_BATCH_SQL,
+    }
+    suite_names = sorted(audit_batches)
+
+    @dg.asset(
+        key=PUBLISH_KEY,
+        group_name="publish",
+        deps=[*mart_keys, ACCOUNT_CLV_KEY, MODEL_FITS_KEY],
+        description="The audited build, published as <home>/published/kam.duckdb (schema marts) "
+        "and <home>/published/parquet/, switched atomically; earlier versions kept for rollback.",
+        kinds={"duckdb", "parquet"},
+        freshness_policy=PUBLISHED_FRESHNESS,
+        check_specs=[
+            dg.AssetCheckSpec(audit_check_name(name), asset=PUBLISH_KEY, blocking=True)
+            for name in suite_names
+        ],
+    )
+    def published_warehouse(
+        context: dg.AssetExecutionContext, kam: KamResource, writer: WriterLockResource
+    ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
+        settings = kam.settings()
+        audit: dict[str, bool] = {}
+        with connect_build_db(settings, read_only=True) as con:
+            unfinished = failed_steps(con, [DBT_STEP, CLV_STEP])
+            tables = sorted(existing_tables(con, "marts"))
+            for suite_name in suite_names:
+                batch = con.sql(audit_batches[suite_name]).to_arrow_table()
+                outcome = validate_frame(suite_name, batch)
+                audit[audit_check_name(suite_name)] = outcome.success
+                yield dg.AssetCheckResult(
+                    check_name=audit_check_name(suite_name),
+                    passed=outcome.success,
+                    description=outcome.summary(),
+                    metadata=outcome.as_metadata(),
+                )
+            as_of = _as_of_date(con)
+
+        earlier = run_check_verdicts(context)
+        checks = {**earlier, **audit}
+        problems = [name for name, passed in checks.items() if not passed]
+        problems += [
+            f"build step {step} did not finish cleanly (a full `kam run`, without --select, "
+            "rebuilds and re-checks everything)"
+            for step in unfinished
+        ]
+        if problems:
+            raise dg.Failure(
+                description="not published: " + "; ".join(problems),
+                allow_retries=False,
+            )
+        try:
+            published = publish_build(
+                settings.build_db,
+                settings.published_dir,
+                marts=tables,
+                record=PublishRecord(run_id=context.run_id, as_of_date=as_of, checks=checks),
+                keep_versions=settings.keep_versions,
+            )
+        except PublishError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
+        context.log.info(
+            f"published version {published.version} ({len(tables)} marts) "
+            f"to {settings.published_db}"
+        )
+        yield dg.MaterializeResult(
+            metadata={
+                "version": published.version,
+                "path": str(settings.published_db),
+                "as_of_date": as_of or "",
+                "checks_passed": sum(checks.values()),
+                "row_counts": dg.MetadataValue.json(published.row_counts),
+            }
+        )
+
+    return published_warehouse
+
+
+def run_check_verdicts(context: dg.AssetExecutionContext) -> dict[str, bool]:
+    """Every error-severity check evaluated earlier in this run, as `asset:check -> passed`."""
+    verdicts: dict[str, bool] = {}
+    records = context.instance.all_logs(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    )
+    for record in records:
+        evaluation = record.dagster_event.event_specific_data
+        if evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue  # a warning (a dbt test with severity warn) is reported, not blocking
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        verdicts[name] = verdicts.get(name, True) and bool(evaluation.passed)
+    return verdicts
+
+
+def _as_of_date(con) -> str | None:
+    if "clv_summary" not in existing_tables(con, "marts"):
+        return None
+    row = con.execute("select max(as_of_date) from marts.clv_summary").fetchone()
+    return row[0].isoformat() if row and row[0] else None
