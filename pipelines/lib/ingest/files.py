@@ -9,7 +9,7 @@ from pathlib import Path
 from pipelines.lib.config import Settings
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest.errors import IngestError
-from pipelines.lib.ingest.names import normalize_name
+from pipelines.lib.ingest.workbooks import find_sheet
 
 _CHUNK = 1024 * 1024
 
@@ -47,22 +47,6 @@ def _has_sheet(path: Path, candidates: tuple[str, ...]) -> bool:
         return find_sheet(path, candidates) is not None
     except Exception:  # a damaged workbook stays a candidate so its read fails with a message
         return True
-
-
-def find_sheet(path: Path, candidates: tuple[str, ...]) -> str | None:
-    """The workbook's sheet matching one of `candidates` (case and accents ignored), or None."""
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    try:
-        by_name = {normalize_name(name): name for name in workbook.sheetnames}
-    finally:
-        workbook.close()
-    for candidate in candidates:
-        match = by_name.get(normalize_name(candidate))
-        if match is not None:
-            return match
-    return None
 
 
 def delivery_period(path: Path) -> str:

@@ -28,6 +28,7 @@ import duckdb
 from pipelines.lib.config import ParseFormat, SourceSpec
 from pipelines.lib.contract import Entity
 from pipelines.lib.ingest.names import map_headers
+from pipelines.lib.ingest.workbooks import find_sheet, sheet_rows
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -446,8 +447,6 @@ def read_parquet_files(
 
 
 def prepare_xlsx(landing: LandingFile, source: SourceSpec, entity: Entity) -> str | None:
-    from pipelines.lib.ingest.files import find_sheet
-
     try:
         sheet = find_sheet(landing.path, source.sheets)
     except Exception as error:  # openpyxl raises zipfile/KeyError/... for a damaged workbook
@@ -468,36 +467,32 @@ def read_xlsx_files(
     source: SourceSpec,
     entity: Entity,
 ) -> dict[str, str]:
-    """Read each workbook's sheet row by row (plan workbooks are small) into `table` as text."""
-    import openpyxl
+    """Read each workbook's sheet into `table` as text (plan workbooks fit in memory; the
+    workbook is parsed once for all the entities it feeds, see workbooks.py)."""
     import pyarrow as pa
 
     failures: dict[str, str] = {}
     for landing in files:
-        workbook = openpyxl.load_workbook(landing.path, read_only=True, data_only=True)
-        try:
-            rows = workbook[landing.sheet].iter_rows(values_only=True)
-            header = next(rows, None) or ()
-            headers = [cell_text(cell) or "" for cell in header]
-            failure = check_columns(
-                landing, headers, source, entity, line=f"sheet {landing.sheet!r} row 1"
-            )
-            if failure:
-                failures[landing.rel] = failure
-                continue
-            data: dict[str, list] = {"_file": [], "_line": []}
-            data.update({name: [] for name in entity.column_names})
-            positions = [(i, t) for i, t in enumerate(landing.targets) if t]
-            for number, row in enumerate(rows, start=2):
-                texts = {t: cell_text(row[i]) if i < len(row) else None for i, t in positions}
-                if all(value is None for value in texts.values()):
-                    continue  # spreadsheets end in empty formatted rows; they are not data
-                data["_file"].append(landing.rel)
-                data["_line"].append(number)
-                for name in entity.column_names:
-                    data[name].append(texts.get(name))
-        finally:
-            workbook.close()
+        rows = iter(sheet_rows(landing.path, landing.sheet))
+        header = next(rows, None) or ()
+        headers = [cell_text(cell) or "" for cell in header]
+        failure = check_columns(
+            landing, headers, source, entity, line=f"sheet {landing.sheet!r} row 1"
+        )
+        if failure:
+            failures[landing.rel] = failure
+            continue
+        data: dict[str, list] = {"_file": [], "_line": []}
+        data.update({name: [] for name in entity.column_names})
+        positions = [(i, t) for i, t in enumerate(landing.targets) if t]
+        for number, row in enumerate(rows, start=2):
+            texts = {t: cell_text(row[i]) if i < len(row) else None for i, t in positions}
+            if all(value is None for value in texts.values()):
+                continue  # spreadsheets end in empty formatted rows; they are not data
+            data["_file"].append(landing.rel)
+            data["_line"].append(number)
+            for name in entity.column_names:
+                data[name].append(texts.get(name))
         arrow = pa.table(
             {
                 name: pa.array(values, type=pa.int64() if name == "_line" else pa.string())

@@ -1,0 +1,69 @@
+"""Excel workbooks: sheet names without opening the workbook, and each sheet's rows parsed once.
+
+One plan workbook feeds four entities (objectives, actions, SWOT, tier overrides), each ingested by
+its own asset. `openpyxl.load_workbook` parses the whole shared-strings table and the styles on
+every call, even in read-only mode, so opening the workbook per entity (and again to find its
+sheet) parsed the same file a dozen times per run: about 9 s of a 10M-line run's ingest.
+"""
+
+from __future__ import annotations
+
+import functools
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+from pipelines.lib.ingest.names import normalize_name
+
+_WORKBOOK_PART = "xl/workbook.xml"
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The workbook's sheet names in order, read from its `xl/workbook.xml` part alone.
+
+    Raises (zipfile.BadZipFile, KeyError, ElementTree.ParseError) for a file that is not a
+    workbook; callers turn that into a message naming the file.
+    """
+    with zipfile.ZipFile(path) as archive:
+        root = ElementTree.fromstring(archive.read(_WORKBOOK_PART))
+    # Matched by local name: transitional and strict OOXML use different namespaces.
+    return [
+        element.attrib["name"]
+        for element in root.iter()
+        if element.tag.rsplit("}", 1)[-1] == "sheet" and "name" in element.attrib
+    ]
+
+
+def find_sheet(path: Path, candidates: tuple[str, ...]) -> str | None:
+    """The workbook's sheet matching one of `candidates` (case and accents ignored), or None."""
+    by_name = {normalize_name(name): name for name in sheet_names(path)}
+    for candidate in candidates:
+        match = by_name.get(normalize_name(candidate))
+        if match is not None:
+            return match
+    return None
+
+
+def sheet_rows(path: Path, sheet: str) -> list[tuple]:
+    """Every row of `sheet` as a tuple of cell values (formulas as their cached values).
+
+    The whole workbook is parsed on the first call for a given file content (path, size and
+    modification time) and kept for the next sheets; a changed file is parsed again.
+    """
+    stat = path.stat()
+    return _all_sheet_rows(str(path), stat.st_size, stat.st_mtime_ns)[sheet]
+
+
+@functools.lru_cache(maxsize=2)
+def _all_sheet_rows(path: str, size: int, mtime_ns: int) -> dict[str, list[tuple]]:
+    # size and mtime_ns are part of the cache key only: a re-delivered workbook is read again.
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {
+            worksheet.title: list(worksheet.iter_rows(values_only=True))
+            for worksheet in workbook.worksheets
+        }
+    finally:
+        workbook.close()
