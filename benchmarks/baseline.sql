@@ -891,12 +891,16 @@ with classified as (
         periods.is_active and not periods.was_active_previous_period
             and periods.has_purchased_before as is_reactivated,
         periods.is_active as is_active_now,
-        case when periods.revenue_prev_12m > 0 then periods.revenue_12m else 0 end
-            as nrr_revenue_t,
+        -- trailing revenue floored at 0 per account, as the mart does (NRR, GRR >= 0)
+        case
+            when periods.revenue_prev_12m > 0 and periods.revenue_12m > 0
+                then periods.revenue_12m
+            else 0
+        end as nrr_revenue_t,
         case when periods.revenue_prev_12m > 0 then periods.revenue_prev_12m else 0 end
             as nrr_revenue_t_minus_1,
         case
-            when periods.revenue_prev_12m > 0
+            when periods.revenue_prev_12m > 0 and periods.revenue_12m > 0
                 then least(periods.revenue_12m, periods.revenue_prev_12m)
             else 0
         end as grr_revenue_t
@@ -1369,7 +1373,9 @@ final as (
 
     select
         * exclude (expected_pct),
-        100 * actual_value / nullif(target_value, 0) as attainment_pct,
+        -- a net-negative actual attains 0 %, as the mart does
+        100 * (case when actual_value < 0 then 0 else actual_value end)
+            / nullif(target_value, 0) as attainment_pct,
         expected_pct
     from measured
 

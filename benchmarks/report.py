@@ -39,8 +39,8 @@ def runs_table(records: list[dict]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
-        if r.get("kind") in ("machine", "summary"):
-            continue
+        if r.get("kind") not in ("pipeline", "baseline"):
+            continue  # machine, summary and compare records have no timings
         lines.append(
             f"| {r.get('scenario')} | {r.get('size', '')} | {r['kind']} | {r.get('repeat', '')} "
             f"| {'yes' if r.get('success') else 'no'} | {_f(r['wall_seconds'])} "
