@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from pipelines.defs.dbt.project import ensure_manifest
+from pipelines.defs.dbt.project import ensure_manifest, keep_parse_state
 from pipelines.defs.dbt.translator import KamDbtTranslator
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import record_step_in_file
@@ -76,11 +76,14 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         os.environ.update(dbt_env(settings, settings.dbt_target))
         os.environ["KAM_DUCKDB_THREADS"] = str(settings.duckdb_threads)
         os.environ["KAM_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
+        invocation = dbt.cli(dbt_build_args(settings, kam.as_of_date), context=context)
         try:
-            yield from dbt.cli(dbt_build_args(settings, kam.as_of_date), context=context).stream()
+            yield from invocation.stream()
         except BaseException:
             record_step_in_file(settings, DBT_STEP, context.run_id, ok=False)
             raise
+        finally:
+            keep_parse_state(invocation.target_path)
         if is_full_build:
             record_step_in_file(settings, DBT_STEP, context.run_id, ok=True)
 
