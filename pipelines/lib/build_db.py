@@ -19,22 +19,25 @@ from pipelines.lib.config import Settings
 LEDGER_TABLE = "audit.build_steps"
 
 
+def duckdb_config(settings: Settings) -> dict[str, object]:
+    """Threads, memory limit and spill folder (`<home>/build/tmp`) for any DuckDB connection a
+    run opens. Without them DuckDB may take 80 % of the machine's memory for one copy."""
+    spill = settings.build_dir / "tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    return {
+        "threads": settings.duckdb_threads,
+        "memory_limit": settings.duckdb_memory_limit,
+        "temp_directory": str(spill),
+    }
+
+
 @contextlib.contextmanager
 def connect_build_db(
     settings: Settings, *, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection with this installation's threads, memory limit and spill folder."""
-    settings.build_dir.mkdir(parents=True, exist_ok=True)
-    spill = settings.build_dir / "tmp"
-    spill.mkdir(exist_ok=True)
     con = duckdb.connect(
-        str(settings.build_db),
-        read_only=read_only,
-        config={
-            "threads": settings.duckdb_threads,
-            "memory_limit": settings.duckdb_memory_limit,
-            "temp_directory": str(spill),
-        },
+        str(settings.build_db), read_only=read_only, config=duckdb_config(settings)
     )
     try:
         yield con

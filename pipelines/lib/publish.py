@@ -81,11 +81,13 @@ def publish_build(
     record: PublishRecord,
     keep_versions: int = 7,
     version: str | None = None,
+    duckdb_config: dict[str, object] | None = None,
 ) -> PublishedVersion:
     """Copy the marts of `build_db` into a new published version and switch BI to it.
 
     Refuses (PublishError) unless every check in `record` passed: the caller's guarantee is
     checked again here because publishing something unchecked is the one mistake BI cannot undo.
+    `duckdb_config` (threads, memory limit, spill folder) bounds the copy's memory.
     """
     if not record.all_checks_passed:
         failed = sorted(name for name, passed in record.checks.items() if not passed)
@@ -104,7 +106,7 @@ def publish_build(
     (staging_dir / PARQUET_LINK_NAME).mkdir(parents=True)
 
     try:
-        row_counts = _write_version(build_db, staging_dir, marts, record)
+        row_counts = _write_version(build_db, staging_dir, marts, record, duckdb_config or {})
         for path in staging_dir.rglob("*"):
             if path.is_file():
                 path.chmod(READ_ONLY_MODE)
@@ -123,11 +125,15 @@ def publish_build(
 
 
 def _write_version(
-    build_db: Path, target_dir: Path, marts: Sequence[str], record: PublishRecord
+    build_db: Path,
+    target_dir: Path,
+    marts: Sequence[str],
+    record: PublishRecord,
+    duckdb_config: dict[str, object],
 ) -> dict[str, int]:
     target_db = target_dir / PUBLISHED_DB_NAME
     row_counts: dict[str, int] = {}
-    con = duckdb.connect(str(target_db))
+    con = duckdb.connect(str(target_db), config=duckdb_config)
     try:
         con.execute(f"attach '{_sql_path(build_db)}' as build (read_only)")
         con.execute(f"create schema {MARTS_SCHEMA}")

@@ -185,3 +185,29 @@ def test_rollback_and_pruning(tmp_path: Path) -> None:
 
 def test_read_publish_info_when_nothing_published(tmp_path: Path) -> None:
     assert publish.read_publish_info(tmp_path) is None
+
+
+def test_the_copy_runs_under_the_given_duckdb_settings(tmp_path: Path) -> None:
+    """The copy connection takes the installation's memory limit and spill folder: left to its
+    default, DuckDB took 13 GiB to copy 100 million sales lines."""
+    build = make_build(tmp_path / "build.duckdb", 100)
+    published = tmp_path / "published"
+    spill = tmp_path / "spill"
+    spill.mkdir()
+
+    publish.publish_build(
+        build,
+        published,
+        marts=MARTS,
+        record=record(),
+        duckdb_config={"memory_limit": "256MB", "threads": 1, "temp_directory": str(spill)},
+    )
+    assert read_revenue(published / "kam.duckdb") == 100
+
+    # A setting DuckDB rejects fails the publish and leaves no version behind: the settings
+    # really reach the connection that writes the new file.
+    with pytest.raises(duckdb.Error):
+        publish.publish_build(
+            build, tmp_path / "other", marts=MARTS, record=record(), duckdb_config={"threads": -1}
+        )
+    assert publish.list_versions(tmp_path / "other") == []

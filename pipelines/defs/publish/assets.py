@@ -16,7 +16,7 @@ import dagster as dg
 from pipelines.defs.clv.assets import ACCOUNT_CLV_KEY, CLV_STEP, MODEL_FITS_KEY
 from pipelines.defs.dbt.assets import DBT_STEP
 from pipelines.defs.resources import KamResource, WriterLockResource
-from pipelines.lib.build_db import connect_build_db, existing_tables, failed_steps
+from pipelines.lib.build_db import connect_build_db, duckdb_config, existing_tables, failed_steps
 from pipelines.lib.publish import PublishError, PublishRecord, publish_build
 from pipelines.lib.quality import DERIVED_BATCH_SQL, MART_SUITES, validate_frame
 
@@ -93,6 +93,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 marts=tables,
                 record=PublishRecord(run_id=context.run_id, as_of_date=as_of, checks=checks),
                 keep_versions=settings.keep_versions,
+                duckdb_config=duckdb_config(settings),
             )
         except PublishError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
