@@ -316,6 +316,33 @@ def test_damaged_workbook_fails_with_its_name(tmp_path):
     assert report.files[0].message.startswith("plan/plano.xlsx: cannot be read as an Excel")
 
 
+@pytest.mark.parametrize("part", ["xl/styles.xml", "xl/worksheets/sheet1.xml"])
+def test_workbook_with_a_damaged_part_fails_with_its_name(tmp_path, part):
+    """The sheet list is readable but another part is not: still a message, never a crash."""
+    import zipfile
+
+    settings = settings_for(tmp_path)
+    land_fixture(settings, "accounts_latin1.csv", "crm/accounts.csv")
+    ingest_entity(settings, "accounts").raise_for_failures()
+    path = settings.landing / "plan" / "plano.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "objetivos"
+    workbook.active.append(["conta", "kpi"])
+    workbook.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts[part] = parts[part][: len(parts[part]) // 2]  # cut off mid-element
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+    report = ingest_entity(settings, "objectives")
+
+    assert [f.status for f in report.files] == ["failed"]
+    assert report.files[0].message.startswith("plan/plano.xlsx: cannot be read as an Excel")
+
+
 def test_bom_and_windows_line_endings(tmp_path):
     settings = settings_for(tmp_path)
     body = "\ufeffproduct_id,product_name,therapeutic_area,list_price_brl\r\nP1,Oncoxa,onco,10\r\n"

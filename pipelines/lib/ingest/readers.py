@@ -449,7 +449,11 @@ def read_parquet_files(
 def prepare_xlsx(landing: LandingFile, source: SourceSpec, entity: Entity) -> str | None:
     try:
         sheet = find_sheet(landing.path, source.sheets)
-    except Exception as error:  # openpyxl raises zipfile/KeyError/... for a damaged workbook
+        if sheet is not None:
+            # Parses (and keeps) every sheet now, so a damaged part is reported here, with the
+            # file's name, rather than raised from the read.
+            sheet_rows(landing.path, sheet)
+    except Exception as error:  # zipfile, XML and openpyxl errors for a damaged workbook
         return f"{landing.rel}: cannot be read as an Excel workbook: {shorten(str(error), 200)}"
     if sheet is None:
         return (
