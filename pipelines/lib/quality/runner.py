@@ -42,9 +42,16 @@ PERSONAL_COLUMNS: frozenset[str] = frozenset(
 )
 REDACTED = "values redacted (personal data)"
 SAMPLE_VALUES = 5  # unexpected values quoted per failed expectation
+RESULT_FORMAT = {
+    "result_format": "SUMMARY",
+    "partial_unexpected_count": SAMPLE_VALUES,
+    "include_unexpected_rows": False,
+}
 _VALUE_WIDTH = 40
 
-_lock = threading.RLock()
+# GX contexts and batches are not thread-safe; every validation in the process takes this lock.
+GX_LOCK = threading.RLock()
+_context: Any = None
 _batch_definition: Any = None
 _suite_cache: dict[Path, tuple[float, Any, frozenset[str]]] = {}
 
@@ -102,46 +109,70 @@ def validate_frame(
     """
     started = time.perf_counter()
     suite, personal = _load_suite(suite_name, context_root)
-    expected = len(suite.expectations)
     statistics: dict[str, Any] = {}
     try:
         data = _to_pandas(frame)
         statistics["rows"] = len(data)
-        with _lock:
+        with GX_LOCK:
             batch = _get_batch_definition().get_batch(batch_parameters={"dataframe": data})
-            result = batch.validate(
-                suite,
-                result_format={
-                    "result_format": "SUMMARY",
-                    "partial_unexpected_count": SAMPLE_VALUES,
-                    "include_unexpected_rows": False,
-                },
-            )
-        evaluated, failed, counts = _interpret(result, expected, personal)
+            result = batch.validate(suite, result_format=RESULT_FORMAT)
+        return outcome_from_result(suite_name, suite, personal, result, statistics, started)
     except Exception as error:  # any failure to validate is a failed gate, never a pass
-        statistics["seconds"] = round(time.perf_counter() - started, 3)
         # An error text can quote a cell (pandas conversion errors do); withhold it when the
         # frame carries personal data.
-        columns = _column_names(frame)
-        message = (
-            "message withheld: the batch has personal-data columns"
-            if columns & personal
-            else _first_line(error)
-        )
-        return ValidationOutcome(
+        return errored_outcome(
             suite_name,
-            success=False,
-            evaluated=0,
-            expected=expected,
-            failed=[f"validation raised {type(error).__name__}: {message}"],
-            statistics=statistics,
+            suite,
+            error,
+            statistics,
+            started,
+            withhold_message=bool(_column_names(frame) & personal),
         )
+
+
+def outcome_from_result(
+    suite_name: str,
+    suite: Any,
+    personal: frozenset[str],
+    result: Any,
+    statistics: dict[str, Any],
+    started: float,
+) -> ValidationOutcome:
+    """The strict verdict on a GX result: every expectation evaluated, none raised, none failed."""
+    expected = len(suite.expectations)
+    evaluated, failed, counts = _interpret(result, expected, personal)
     statistics.update(counts)
     statistics["seconds"] = round(time.perf_counter() - started, 3)
     success = (
         bool(result.success) and evaluated == expected > 0 and counts["errored"] == 0 and not failed
     )
     return ValidationOutcome(suite_name, success, evaluated, expected, failed, statistics)
+
+
+def errored_outcome(
+    suite_name: str,
+    suite: Any,
+    error: BaseException,
+    statistics: dict[str, Any],
+    started: float,
+    *,
+    withhold_message: bool,
+) -> ValidationOutcome:
+    """A validation that could not run: a failed outcome that names the error."""
+    statistics["seconds"] = round(time.perf_counter() - started, 3)
+    message = (
+        "message withheld: the batch has personal-data columns"
+        if withhold_message
+        else _first_line(error)
+    )
+    return ValidationOutcome(
+        suite_name,
+        success=False,
+        evaluated=0,
+        expected=len(suite.expectations),
+        failed=[f"validation raised {type(error).__name__}: {message}"],
+        statistics=statistics,
+    )
 
 
 def _interpret(
@@ -180,13 +211,20 @@ def load_suite(suite_name: str, *, context_root: Path | None = None) -> gx.Expec
     return _load_suite(suite_name, context_root)[0]
 
 
+def load_suite_and_personal_columns(
+    suite_name: str, context_root: Path | None = None
+) -> tuple[Any, frozenset[str]]:
+    """The parsed suite and the columns whose values must never be quoted in its failures."""
+    return _load_suite(suite_name, context_root)
+
+
 def _load_suite(suite_name: str, context_root: Path | None) -> tuple[Any, frozenset[str]]:
     path = suite_path(suite_name, context_root or DEFAULT_CONTEXT_ROOT)
     if not path.is_file():
         where = "" if suite_name in SUITE_NAMES else f"; known suites: {', '.join(SUITE_NAMES)}"
         raise UnknownSuiteError(f"no Great Expectations suite {suite_name!r} at {path}{where}")
     mtime = path.stat().st_mtime
-    with _lock:
+    with GX_LOCK:
         cached = _suite_cache.get(path)
         if cached is not None and cached[0] == mtime:
             return cached[1], cached[2]
@@ -208,11 +246,11 @@ def _gx() -> Any:
     return great_expectations
 
 
-def _get_batch_definition() -> Any:
-    """One in-memory context with one pandas whole-dataframe batch definition, per process."""
-    global _batch_definition
-    with _lock:
-        if _batch_definition is None:
+def ephemeral_context() -> Any:
+    """The process's in-memory GX context (created on first use; GX imported then)."""
+    global _context
+    with GX_LOCK:
+        if _context is None:
             gx = _gx()
             from great_expectations.data_context.types.base import (
                 DataContextConfig,
@@ -220,7 +258,7 @@ def _get_batch_definition() -> Any:
                 ProgressBarsConfig,
             )
 
-            context = gx.get_context(
+            _context = gx.get_context(
                 mode="ephemeral",
                 project_config=DataContextConfig(
                     analytics_enabled=False,
@@ -228,7 +266,19 @@ def _get_batch_definition() -> Any:
                     store_backend_defaults=InMemoryStoreBackendDefaults(),
                 ),
             )
-            asset = context.data_sources.add_pandas("kam_frames").add_dataframe_asset("frame")
+        return _context
+
+
+def _get_batch_definition() -> Any:
+    """One pandas whole-dataframe batch definition in the process's context."""
+    global _batch_definition
+    with GX_LOCK:
+        if _batch_definition is None:
+            asset = (
+                ephemeral_context()
+                .data_sources.add_pandas("kam_frames")
+                .add_dataframe_asset("frame")
+            )
             _batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
         return _batch_definition
 
