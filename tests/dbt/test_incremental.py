@@ -5,6 +5,8 @@ invoice lines delivered twice), is built, then gets one more load: a new day, a 
 that drops, changes and adds lines (one of them moved from another month), a re-delivered daily
 file that drops two of its lines (so the monthly versions count again), and a re-delivered month
 whose lines supersede every line of a daily file. Every relation dbt builds is compared row by row.
+Further runs move the as-of date backward and forward and change a product's unit cost; each is
+compared with a full refresh too, and fct_sales must rewrite exactly the months whose lines changed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from synthetic_bronze import create_bronze
 
 SCHEMAS = ("staging", "intermediate", "marts")
 EARLIER_AS_OF = "2026-03-31"
+MID_MONTH_AS_OF = "2025-11-14"
+MONTH, PRODUCT = 3, 5  # positions of month_start_date and product_id in marts.fct_sales
 
 # Before the first build: daily files overlapping the monthly files of 2025-04 and 2025-05.
 _OVERLAPPING_DAILY_LOAD = """
@@ -85,6 +89,19 @@ _NIGHTLY_LOAD = [
     """,
 ]
 
+# A new version of two products: P01's unit cost changes, P04's (unknown until now) becomes known.
+_PRODUCT_COST_LOAD = [
+    """
+    insert into bronze.products by name
+    select * replace (
+        case when product_id = 'P01' then unit_cost_brl + 7 else 61.50 end as unit_cost_brl,
+        'L4' as _load_id, timestamp '2026-07-04 03:00:00' as _loaded_at
+    )
+    from bronze.products
+    where product_id in ('P01', 'P04') and _load_id = 'L1'
+    """,
+]
+
 
 def _bronze(path: Path, statements: list[str]) -> Path:
     create_bronze(path)
@@ -134,6 +151,33 @@ def _relations(path: Path) -> dict[str, list[tuple]]:
         }
 
 
+def _stored_lines(path: Path) -> list[tuple]:
+    """fct_sales in storage order."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute("select * from marts.fct_sales order by rowid").fetchall()
+
+
+def _shuffle_stored_lines(path: Path) -> list[tuple]:
+    """Store fct_sales in another order, with the same rows (so the same month fingerprints), and
+    return its rows in that order. A delete+insert keeps the rows of the months it leaves alone in
+    this order and appends the rows it writes after them: a rebuilt month breaks the order."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "create or replace table marts.fct_sales as "
+            "select * from marts.fct_sales order by hash(invoice_id, line_number)"
+        )
+    return _stored_lines(path)
+
+
+def _rewritten_months(before: list[tuple], after: list[tuple]) -> set:
+    """The months whose lines changed between two states of fct_sales, after asserting that the
+    run rewrote no other month: their rows still come first, in the order they had."""
+    changed = {row[MONTH] for row in set(before) ^ set(after)}
+    kept = [row for row in before if row[MONTH] not in changed]
+    assert after[: len(kept)] == kept
+    return changed
+
+
 def _assert_identical(actual: Path, expected: Path) -> None:
     actual_relations = _relations(actual)
     expected_relations = _relations(expected)
@@ -150,8 +194,15 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     incremental_dir = tmp_path_factory.mktemp("incremental")
     incremental_db = _bronze(incremental_dir / "kam.duckdb", [_OVERLAPPING_DAILY_LOAD])
     _assert_built(run_dbt(["build"], incremental_db, incremental_dir))
+    _shuffle_stored_lines(incremental_db)
+    first_build = incremental_dir / "first_build" / incremental_db.name
+    first_build.parent.mkdir()
+    shutil.copyfile(incremental_db, first_build)
     _add_loads(incremental_db, _NIGHTLY_LOAD)
     _assert_built(run_dbt(["build"], incremental_db, incremental_dir))
+    nightly_build = incremental_dir / "nightly_build" / incremental_db.name
+    nightly_build.parent.mkdir()
+    shutil.copyfile(incremental_db, nightly_build)
 
     full_dir = tmp_path_factory.mktemp("full_refresh")
     full_db = _bronze(full_dir / "kam.duckdb", [_OVERLAPPING_DAILY_LOAD, *_NIGHTLY_LOAD])
@@ -169,6 +220,20 @@ def test_nightly_load_is_really_incremental(incremental_and_full: tuple[Path, Pa
             """
         ).fetchone()
     assert periods == (4,)
+
+
+def test_nightly_load_rewrites_only_the_changed_months(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    _, _, incremental_dir = incremental_and_full
+    first_build = _stored_lines(incremental_dir / "first_build" / "kam.duckdb")
+    nightly_build = _stored_lines(incremental_dir / "nightly_build" / "kam.duckdb")
+    rewritten = _rewritten_months(first_build, nightly_build)
+    # The new day's month, the re-delivered months, and 2025-02 (a line moved to 2025-03's file).
+    assert sorted(str(month) for month in rewritten) == [
+        "2025-02-01", "2025-03-01", "2025-04-01", "2025-05-01", "2026-07-01",
+    ]  # fmt: skip
+    assert len({row[MONTH] for row in nightly_build}) == 25
 
 
 def test_incremental_build_equals_full_refresh(
@@ -219,3 +284,38 @@ def test_incremental_build_with_another_as_of_equals_full_refresh(
     _assert_built(run_dbt(["build", *as_of], incremental_db, incremental_dir))
     _assert_built(run_dbt(["build", "--full-refresh", *as_of], full_db, full_db.parent))
     _assert_identical(incremental_db, full_db)
+
+
+def test_as_of_moving_back_and_forward_equals_full_refresh(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    """Back to the middle of a month (later months vanish), then forward to the data's last day."""
+    incremental_db, full_db, incremental_dir = incremental_and_full
+    for as_of in (["--vars", f"{{as_of_date: '{MID_MONTH_AS_OF}'}}"], []):
+        before = _shuffle_stored_lines(incremental_db)
+        _assert_built(run_dbt(["build", *as_of], incremental_db, incremental_dir))
+        _assert_built(run_dbt(["build", "--full-refresh", *as_of], full_db, full_db.parent))
+        _assert_identical(incremental_db, full_db)
+        after = _stored_lines(incremental_db)
+        rewritten = _rewritten_months(before, after)
+        # The cut month and the months after it, never the months before.
+        assert min(rewritten).isoformat() == "2025-11-01"
+        assert rewritten == {row[MONTH] for row in before + after if row[MONTH] >= min(rewritten)}
+
+
+def test_product_cost_change_equals_full_refresh(
+    incremental_and_full: tuple[Path, Path, Path],
+) -> None:
+    incremental_db, full_db, incremental_dir = incremental_and_full
+    before = _shuffle_stored_lines(incremental_db)
+    _add_loads(incremental_db, _PRODUCT_COST_LOAD)
+    _add_loads(full_db, _PRODUCT_COST_LOAD)
+    _assert_built(run_dbt(["build"], incremental_db, incremental_dir))
+    _assert_built(run_dbt(["build", "--full-refresh"], full_db, full_db.parent))
+    _assert_identical(incremental_db, full_db)
+    # Exactly the months with lines of P01 or P04: every month but the new day's, whose three
+    # lines are of other products.
+    after = _stored_lines(incremental_db)
+    costed_months = {row[MONTH] for row in after if row[PRODUCT] in ("P01", "P04")}
+    assert _rewritten_months(before, after) == costed_months
+    assert len({row[MONTH] for row in after} - costed_months) == 1

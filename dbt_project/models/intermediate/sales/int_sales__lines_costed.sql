@@ -1,5 +1,6 @@
 {#- Invoice lines up to the as-of date with the product's unit cost and the line margin.
-    A view: fct_sales materializes the lines once; the aggregates read them from here. -#}
+    A view: fct_sales stores the lines (replacing only the months that changed); the aggregates
+    read them from here, independently of fct_sales (a test reconciles the two). -#}
 {{ config(materialized='view') }}
 
 with invoice_lines as (
