@@ -16,6 +16,9 @@ Why this shape:
 - A hard link (not a symlink) keeps `kam.duckdb` a plain file for tools that refuse symlinks, and
   costs no copy. The Parquet folder cannot be hard-linked, so it is a symlink swapped the same way.
 - Versions are kept (default 7) so `kam rollback` is the same atomic switch, pointed backwards.
+- A new version starts from a copy of the current one and rewrites only the marts, or the months
+  of `fct_sales`, that changed (pipelines.lib.mart_copy); an unchanged mart's Parquet export is a
+  hard link to the previous version's read-only file. Each version stays complete on its own.
 """
 
 from __future__ import annotations
@@ -32,13 +35,24 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.mart_copy import (
+    COPIED,
+    MARTS_SCHEMA,
+    PARTITIONS_REPLACED,
+    UNCHANGED,
+    MartCopy,
+    refresh_marts,
+)
+
 PUBLISHED_DB_NAME = "kam.duckdb"
 PARQUET_LINK_NAME = "parquet"
 CURRENT_POINTER_NAME = "CURRENT"
 VERSIONS_DIR_NAME = "versions"
-MARTS_SCHEMA = "marts"
 META_SCHEMA = "meta"
 READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+# zstd at level 1: on 10M sales lines both faster to write than the default level 3 (3.0 s against
+# 3.4-4.0 s) and a little smaller (215 MB against 223 MB).
+PARQUET_OPTIONS = "format parquet, compression zstd, compression_level 1"
 
 
 class PublishError(RuntimeError):
@@ -65,6 +79,19 @@ class PublishedVersion:
     version: str
     path: Path
     row_counts: dict[str, int]
+    marts: list[MartCopy] = field(default_factory=list)
+    started_from: str | None = None  # the version whose file the new one was copied from
+
+    def describe_changes(self) -> str:
+        """e.g. `from 20261122T020001Z-1a2b3c4d: 2 marts unchanged, 15 rewritten; fct_sales: 1 of
+        48 partitions replaced`: what the version reused from the one before."""
+        if self.started_from is None:
+            return "every mart copied from the build"
+        unchanged = sum(1 for mart in self.marts if mart.how == UNCHANGED)
+        rewritten = sum(1 for mart in self.marts if mart.how == COPIED)
+        parts = [f"{unchanged} marts unchanged, {rewritten} rewritten"]
+        parts += [f"{m.mart}: {m.describe()}" for m in self.marts if m.how == PARTITIONS_REPLACED]
+        return f"from {self.started_from}: " + "; ".join(parts)
 
 
 def new_version_name(run_id: str, now: datetime | None = None) -> str:
@@ -82,12 +109,15 @@ def publish_build(
     keep_versions: int = 7,
     version: str | None = None,
     duckdb_config: dict[str, object] | None = None,
+    partition_columns: Mapping[str, str] | None = None,
 ) -> PublishedVersion:
     """Copy the marts of `build_db` into a new published version and switch BI to it.
 
     Refuses (PublishError) unless every check in `record` passed: the caller's guarantee is
     checked again here because publishing something unchecked is the one mistake BI cannot undo.
     `duckdb_config` (threads, memory limit, spill folder) bounds the copy's memory.
+    `partition_columns` names, per mart, the column by which a changed mart is rewritten in parts
+    (`fct_sales` by month); other marts are rewritten whole when anything in them changed.
     """
     if not record.all_checks_passed:
         failed = sorted(name for name, passed in record.checks.items() if not passed)
@@ -105,8 +135,18 @@ def publish_build(
     shutil.rmtree(staging_dir, ignore_errors=True)
     (staging_dir / PARQUET_LINK_NAME).mkdir(parents=True)
 
+    previous = current_version(published_dir)
+    previous_dir = versions_dir / previous if previous else None
     try:
-        row_counts = _write_version(build_db, staging_dir, marts, record, duckdb_config or {})
+        started_from, copies = _write_version(
+            build_db,
+            staging_dir,
+            marts,
+            record,
+            duckdb_config or {},
+            previous_dir=previous_dir,
+            partition_columns=partition_columns or {},
+        )
         for path in staging_dir.rglob("*"):
             if path.is_file():
                 path.chmod(READ_ONLY_MODE)
@@ -120,7 +160,11 @@ def publish_build(
     switch_to(published_dir, version)
     prune_versions(published_dir, keep=keep_versions)
     return PublishedVersion(
-        version=version, path=final_dir / PUBLISHED_DB_NAME, row_counts=row_counts
+        version=version,
+        path=final_dir / PUBLISHED_DB_NAME,
+        row_counts={outcome.mart: outcome.rows for outcome in copies},
+        marts=copies,
+        started_from=started_from,
     )
 
 
@@ -130,31 +174,66 @@ def _write_version(
     marts: Sequence[str],
     record: PublishRecord,
     duckdb_config: dict[str, object],
-) -> dict[str, int]:
+    *,
+    previous_dir: Path | None,
+    partition_columns: Mapping[str, str],
+) -> tuple[str | None, list[MartCopy]]:
+    """Write the version's file and Parquet exports; return the version it started from.
+
+    It starts from a copy of the previous version's file. Should that copy fail in DuckDB (a
+    damaged or unreadable previous file), the version is written again from an empty file, so a
+    bad old version never blocks publishing; an error that is not about the old file fails again.
+    """
+    previous_db = previous_dir / PUBLISHED_DB_NAME if previous_dir else None
+    if previous_db is not None and previous_db.is_file():
+        try:
+            return _fill_version(
+                build_db, target_dir, marts, record, duckdb_config, previous_dir, partition_columns
+            )
+        except duckdb.Error:
+            for path in target_dir.rglob("*"):
+                if path.is_file():
+                    path.unlink()
+    return _fill_version(
+        build_db, target_dir, marts, record, duckdb_config, None, partition_columns
+    )
+
+
+def _fill_version(
+    build_db: Path,
+    target_dir: Path,
+    marts: Sequence[str],
+    record: PublishRecord,
+    duckdb_config: dict[str, object],
+    previous_dir: Path | None,
+    partition_columns: Mapping[str, str],
+) -> tuple[str | None, list[MartCopy]]:
     target_db = target_dir / PUBLISHED_DB_NAME
-    row_counts: dict[str, int] = {}
+    if previous_dir is not None:
+        # A sequential copy of the read-only previous file; only the copy is ever opened to write.
+        shutil.copyfile(previous_dir / PUBLISHED_DB_NAME, target_db)
     con = duckdb.connect(str(target_db), config=duckdb_config)
     try:
         con.execute(f"attach '{_sql_path(build_db)}' as build (read_only)")
-        con.execute(f"create schema {MARTS_SCHEMA}")
-        for mart in marts:
+        con.execute(f"drop schema if exists {META_SCHEMA} cascade")
+        copies = refresh_marts(con, marts, partition_columns=partition_columns)
+        for outcome in copies:
+            parquet_path = target_dir / PARQUET_LINK_NAME / f"{outcome.mart}.parquet"
+            earlier = previous_dir / PARQUET_LINK_NAME / parquet_path.name if previous_dir else None
+            if outcome.how == UNCHANGED and earlier is not None and earlier.is_file():
+                # Same content as the previous version's export, a file no one writes again.
+                os.link(earlier, parquet_path)
+                continue
             con.execute(
-                f"create table {MARTS_SCHEMA}.{mart} as select * from build.{MARTS_SCHEMA}.{mart}"
-            )
-            row_counts[mart] = con.execute(
-                f"select count(*) from {MARTS_SCHEMA}.{mart}"
-            ).fetchone()[0]
-            parquet_path = target_dir / PARQUET_LINK_NAME / f"{mart}.parquet"
-            con.execute(
-                f"copy {MARTS_SCHEMA}.{mart} to '{_sql_path(parquet_path)}' "
-                "(format parquet, compression zstd)"
+                f"copy {MARTS_SCHEMA}.{outcome.mart} to '{_sql_path(parquet_path)}' "
+                f"({PARQUET_OPTIONS})"
             )
         con.execute("detach build")
-        _write_meta(con, record, row_counts)
+        _write_meta(con, record, {outcome.mart: outcome.rows for outcome in copies})
         con.execute("checkpoint")
     finally:
         con.close()
-    return row_counts
+    return (previous_dir.name if previous_dir else None), copies
 
 
 def _write_meta(

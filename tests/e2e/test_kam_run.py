@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -276,3 +277,33 @@ def test_docs_site_builds_for_analysts(published_home: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     site = REPO / "dbt_project" / "target"
     assert (site / "index.html").is_file() and (site / "catalog.json").is_file()
+
+
+def test_a_new_day_publishes_the_build_rewriting_only_its_month(home: Path, landing: Path) -> None:
+    """The nightly case: the new version starts from the previous one and still equals the build."""
+    folder = landing / "sales" / "invoice_lines"
+    last_file = sorted(folder.glob("invoice_lines_????-??-??.csv"))[-1]
+    last_day = dt.date.fromisoformat(last_file.stem.removeprefix("invoice_lines_"))
+    new_day = last_day + dt.timedelta(days=1)
+    content = last_file.read_bytes().replace(
+        last_day.strftime("%d/%m/%Y").encode(), new_day.strftime("%d/%m/%Y").encode()
+    )
+    content = content.replace(b"NF-", b"NX-")  # new invoices, not a re-delivery of old ones
+    (folder / f"invoice_lines_{new_day.isoformat()}.csv").write_bytes(content)
+
+    result = run_kam(home, landing)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "fct_sales: 1 of" in result.stderr, result.stderr
+    build = duckdb.connect(str(home / "build" / "kam.duckdb"), read_only=True)
+    try:
+        build.execute(f"attach '{home / 'published' / 'kam.duckdb'}' as published (read_only)")
+        for mart in mart_counts(home / "published" / "kam.duckdb"):
+            differences = build.execute(
+                f"select count(*) from ((select * from marts.{mart} except all "
+                f"select * from published.marts.{mart}) union all (select * from "
+                f"published.marts.{mart} except all select * from marts.{mart}))"
+            ).fetchone()[0]
+            assert differences == 0, mart
+    finally:
+        build.close()
