@@ -55,7 +55,7 @@ class Settings:
     config_path: Path
     max_bad_row_share: float = 0.01
     duckdb_threads: int = 2
-    duckdb_memory_limit: str = "2GB"
+    duckdb_memory_limit: str = "1GB"
     keep_versions: int = 7
     expose_contact_names: bool = False
     dbt_target: str = "duckdb"
@@ -125,7 +125,7 @@ def load_settings(
         config_path=path.resolve(),
         max_bad_row_share=float(ingest.get("max_bad_row_share", 0.01)),
         duckdb_threads=int(duckdb_cfg.get("threads", 2)),
-        duckdb_memory_limit=str(duckdb_cfg.get("memory_limit", "2GB")),
+        duckdb_memory_limit=str(duckdb_cfg.get("memory_limit", "1GB")),
         keep_versions=int(publish.get("keep_versions", 7)),
         expose_contact_names=bool(publish.get("expose_contact_names", False)),
         dbt_target=str(os.environ.get("KAM_DBT_TARGET") or dbt_cfg.get("target", "duckdb")),
