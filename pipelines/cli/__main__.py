@@ -1,7 +1,5 @@
 """`python -m pipelines.cli`: the same as the `kam` command."""
 
-import sys
+from pipelines.cli.main import entry_point
 
-from pipelines.cli.main import main
-
-sys.exit(main())
+entry_point()

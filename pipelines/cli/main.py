@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 import time
@@ -67,6 +68,25 @@ def _parser() -> argparse.ArgumentParser:
     add_location(rollback)
     rollback.add_argument("--to", help="version name (default: the one before the current)")
     return parser
+
+
+def entry_point() -> None:
+    """The `kam` command: run `main`, then leave without the interpreter's teardown.
+
+    By the time a command returns, everything it wrote is closed (DuckDB files, the Dagster event
+    log, the published version). Tearing the interpreter down after a run still took about 2 s
+    (finalizing the Dagster, dbt, GX and DuckDB modules) and made DuckDB's Python bindings print
+    a page of "nanobind: leaked ..." warnings: module teardown order, no connection is left open
+    (checked). So the command runs the registered exit functions, flushes its output and exits.
+    `main` itself returns normally, for callers in Python.
+    """
+    code = main()
+    # The exit functions still run (they release multiprocessing semaphores, flush logging);
+    # only the interpreter's module teardown is skipped.
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

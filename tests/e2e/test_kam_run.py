@@ -89,6 +89,8 @@ def test_running_again_on_the_same_files_changes_no_count(home: Path, landing: P
     result = run_kam(home, landing)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 new files" in result.stdout
+    # The entry point skips module teardown, where DuckDB's bindings printed leak warnings.
+    assert "leaked" not in result.stderr
     assert mart_counts(home / "published" / "kam.duckdb") == before
 
 
