@@ -309,3 +309,32 @@ def test_a_new_day_publishes_the_build_rewriting_only_its_month(home: Path, land
             assert differences == 0, mart
     finally:
         build.close()
+
+
+def test_a_first_run_with_a_redelivered_day_keeps_the_later_delivery(
+    tmp_path: Path, landing: Path
+) -> None:
+    """A folder holding a day's file and its correction loads both in one run (two loads of the
+    same period); the bronze check must not read the repeated keys as duplicates."""
+    folder = landing / "sales" / "invoice_lines"
+    first = sorted(folder.glob("invoice_lines_????-??-??.csv"))[-1]
+    lines = first.read_bytes().splitlines(keepends=True)
+    correction = folder / f"{first.stem}_corrigido.csv"
+    correction.write_bytes(b"".join(lines[:-1]))  # the corrected delivery drops the last line
+    later = first.stat().st_mtime + 60
+    os.utime(correction, (later, later))
+
+    result = run_kam(tmp_path / "fresh", landing)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    day = dt.date.fromisoformat(first.stem.removeprefix("invoice_lines_"))
+    con = duckdb.connect(str(tmp_path / "fresh" / "published" / "kam.duckdb"), read_only=True)
+    try:
+        rows, keys = con.execute(
+            "select count(*), count(distinct (invoice_id, line_number)) from marts.fct_sales "
+            "where invoice_date = ?",
+            [day],
+        ).fetchone()
+    finally:
+        con.close()
+    assert rows == keys == len(lines) - 2  # header and the dropped line

@@ -167,3 +167,18 @@ def test_sql_validation_leaves_no_datasource_behind(tmp_path: Path) -> None:
     before = set(ephemeral_context().data_sources.all())
     assert validate_parquet("bronze_swot", [path]).success
     assert set(ephemeral_context().data_sources.all()) == before
+
+
+def test_the_first_database_error_is_named_not_its_echo(tmp_path: Path) -> None:
+    """One rejected query aborts the connection's transaction and every later query of the batch
+    fails with "transaction is aborted": the outcome must lead with the error that caused it."""
+    frame = bronze_frame("invoice_lines")
+    frame["line_number"] = ["one", "two", "three", "four"]
+    outcome = validate_parquet(
+        "bronze_invoice_lines",
+        [write_parquet(frame, tmp_path / "text.parquet")],
+        duckdb_config=DUCKDB_CONFIG,
+    )
+    assert not outcome.success
+    assert outcome.failed[0].startswith("the database raised BinderException")
+    assert "Cannot compare values of type VARCHAR" in outcome.summary()

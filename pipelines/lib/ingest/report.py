@@ -71,6 +71,39 @@ class IngestReport:
     def failed(self) -> list[FileLoad]:
         return [f for f in self.files if f.status == FAILED]
 
+    def validation_batches(self, rows_per_batch: int) -> list[list[Path]]:
+        """The new bronze files, grouped for one data-quality batch each.
+
+        A batch never holds two loads of the same delivery period: a re-delivered period is a
+        later load with the same invoice keys, which a key check across the batch would reject.
+        Within that, loads are grouped up to `rows_per_batch` rows (the rows of the loads, as
+        loaded), so a key repeated across two loads of different periods is still caught and
+        one batch stays within what a check query can hold in memory.
+        """
+        periods: dict[str, set[str | None]] = {}
+        rows: dict[str, int] = {}
+        for load in self.loaded:
+            periods.setdefault(load.load_id or "", set()).add(load.delivery_period)
+            rows[load.load_id or ""] = rows.get(load.load_id or "", 0) + load.rows_loaded
+        batches: list[list[Path]] = []
+        batch_periods: set[str | None] = set()
+        batch_rows = 0
+        for path in self.new_bronze_files:
+            load_periods = periods.get(path.stem, set())
+            load_rows = rows.get(path.stem, 0)
+            if (
+                batches
+                and not (batch_periods & load_periods)
+                and (batch_rows + load_rows <= rows_per_batch)
+            ):
+                batches[-1].append(path)
+            else:
+                batches.append([path])
+                batch_periods, batch_rows = set(), 0
+            batch_periods |= load_periods
+            batch_rows += load_rows
+        return batches
+
     def summary(self) -> str:
         """One line for a run log: counts only, never values."""
         return (

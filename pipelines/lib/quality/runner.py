@@ -163,7 +163,7 @@ def errored_outcome(
     message = (
         "message withheld: the batch has personal-data columns"
         if withhold_message
-        else _first_line(error)
+        else first_line(error)
     )
     return ValidationOutcome(
         suite_name,
@@ -318,7 +318,7 @@ def _exception_message(info: Any) -> str | None:
     candidates = [info] if "raised_exception" in info else list(info.values())
     for candidate in candidates:
         if isinstance(candidate, dict) and candidate.get("raised_exception"):
-            return f"raised {_first_line(candidate.get('exception_message') or 'an error')}"
+            return f"raised {first_line(candidate.get('exception_message') or 'an error')}"
     return None
 
 
@@ -422,6 +422,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _first_line(error: object) -> str:
+def first_line(error: object) -> str:
+    """The first line of an error's text (DuckDB appends hints and links below it)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

@@ -16,6 +16,11 @@ Both are applied once per process, touch only the DuckDB dialect, and are proven
 which known-bad Parquet files fail with the same messages as on the pandas path
 (tests/unit/test_quality_sql.py): a change in GX that breaks them makes those tests fail, and an
 expectation that errors is a failed gate (runner.outcome_from_result), never a pass.
+
+On the one persistent connection, a query DuckDB rejects (out of memory, a type mismatch) aborts
+the transaction, and every later metric query of the batch fails with "Current transaction is
+aborted". So the first database error is recorded and put first in the outcome: it is the cause an
+engineer needs, the others are its echo.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from pipelines.lib.quality.runner import (
     ValidationOutcome,
     ephemeral_context,
     errored_outcome,
+    first_line,
     load_suite_and_personal_columns,
     outcome_from_result,
 )
@@ -66,8 +72,22 @@ def validate_parquet(
         columns = set(pq.read_schema(paths[0]).names)
         statistics["rows"] = sum(pq.ParquetFile(path).metadata.num_rows for path in paths)
         with GX_LOCK:
-            result = _validate_query(suite, _select_files(paths), duckdb_config or {})
-        return outcome_from_result(suite_name, suite, personal, result, statistics, started)
+            result, database_error = _validate_query(
+                suite, _select_files(paths), duckdb_config or {}
+            )
+        outcome = outcome_from_result(suite_name, suite, personal, result, statistics, started)
+        if database_error is not None and not outcome.success:
+            message = (
+                "message withheld: the batch has personal-data columns"
+                if columns & personal
+                else first_line(database_error)
+            )
+            outcome.failed.insert(
+                0,
+                f"the database raised {type(database_error).__name__} (the later queries of "
+                f"this batch failed with it): {message}",
+            )
+        return outcome
     except Exception as error:  # any failure to validate is a failed gate, never a pass
         # DuckDB's conversion errors quote the offending value: withhold it for personal data.
         return errored_outcome(
@@ -75,24 +95,44 @@ def validate_parquet(
         )
 
 
-def _validate_query(suite: Any, query: str, duckdb_config: Mapping[str, object]) -> Any:
-    """Run `suite` on the rows of `query` through a throwaway in-memory DuckDB datasource."""
+def _validate_query(
+    suite: Any, query: str, duckdb_config: Mapping[str, object]
+) -> tuple[Any, BaseException | None]:
+    """Run `suite` on the rows of `query` through a throwaway in-memory DuckDB datasource.
+
+    Returns GX's result and the first error the database raised, if any. Insertion order is not
+    preserved: no expectation depends on row order, and keeping it made DuckDB materialize the
+    compound-key query, which ran out of memory at 100M lines under a 1 GB limit.
+    """
+    import sqlalchemy as sa
+
     context = ephemeral_context()
     _enable_duckdb_dialect()
     name = f"duckdb_batch_{next(_datasource_numbers)}"
+    config = {**duckdb_config, "preserve_insertion_order": False}
     datasource = context.data_sources.add_sql(
         name,
         connection_string=f"{DUCKDB_DIALECT}:///:memory:",
-        kwargs={"connect_args": {"config": dict(duckdb_config)}},
+        kwargs={"connect_args": {"config": config}},
     )
+    database_errors: list[BaseException] = []
+
+    def record_error(error_context: Any) -> None:
+        database_errors.append(error_context.original_exception)
+
+    # The engine of the execution engine GX validates through (it is built once per datasource).
+    engine = datasource.get_execution_engine().engine
+    sa.event.listen(engine, "handle_error", record_error)
     try:
         batch = (
             datasource.add_query_asset("batch", query=query)
             .add_batch_definition_whole_table("whole")
             .get_batch()
         )
-        return batch.validate(suite, result_format=RESULT_FORMAT)
+        result = batch.validate(suite, result_format=RESULT_FORMAT)
+        return result, (database_errors[0] if database_errors else None)
     finally:
+        sa.event.remove(engine, "handle_error", record_error)
         # Close the persistent connection and the file handles DuckDB holds on the Parquet files.
         datasource.get_execution_engine().close()
         datasource.get_engine().dispose()
