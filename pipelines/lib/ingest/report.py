@@ -83,8 +83,9 @@ class IngestReport:
         periods: dict[str, set[str | None]] = {}
         rows: dict[str, int] = {}
         for load in self.loaded:
-            periods.setdefault(load.load_id or "", set()).add(load.delivery_period)
-            rows[load.load_id or ""] = rows.get(load.load_id or "", 0) + load.rows_loaded
+            load_id = load.load_id or ""
+            periods.setdefault(load_id, set()).add(load.delivery_period)
+            rows[load_id] = rows.get(load_id, 0) + load.rows_loaded
         batches: list[list[Path]] = []
         batch_periods: set[str | None] = set()
         batch_rows = 0

@@ -121,9 +121,9 @@ def _validate_query(
     def record_error(error_context: Any) -> None:
         database_errors.append(error_context.original_exception)
 
-    # The engine of the execution engine GX validates through (it is built once per datasource).
-    engine = datasource.get_execution_engine().engine
-    sa.event.listen(engine, "handle_error", record_error)
+    # The execution engine GX validates through (built once per datasource, then reused).
+    execution_engine = datasource.get_execution_engine()
+    sa.event.listen(execution_engine.engine, "handle_error", record_error)
     try:
         batch = (
             datasource.add_query_asset("batch", query=query)
@@ -133,9 +133,9 @@ def _validate_query(
         result = batch.validate(suite, result_format=RESULT_FORMAT)
         return result, (database_errors[0] if database_errors else None)
     finally:
-        sa.event.remove(engine, "handle_error", record_error)
+        sa.event.remove(execution_engine.engine, "handle_error", record_error)
         # Close the persistent connection and the file handles DuckDB holds on the Parquet files.
-        datasource.get_execution_engine().close()
+        execution_engine.close()
         datasource.get_engine().dispose()
         context.data_sources.delete(name)
 
