@@ -70,7 +70,7 @@ class CompactFilter(logging.Filter):
             if not meta.get("step_key"):
                 # Messages from resource set-up (e.g. waiting for the writer lock) have no step.
                 return bool(meta.get("resource_name"))
-            if meta["step_key"] == DBT_STEP_KEY:
+            if meta["step_key"].startswith(DBT_STEP_KEY):
                 # dbt prints a line per node (hundreds); keep its verdicts and totals.
                 text = meta.get("orig_message", "")
                 return record.levelno >= logging.WARNING or text.startswith(_DBT_LINES_SHOWN)
