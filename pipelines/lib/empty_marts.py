@@ -104,9 +104,9 @@ def _as_of_date(con: duckdb.DuckDBPyConnection) -> str | None:
     if "fct_sales" not in _tables(con, "marts"):
         return None
     if "int_as_of_date" in _tables(con, "intermediate"):
-        row = con.execute("select max(as_of_date) from intermediate.int_as_of_date").fetchone()
+        row = con.execute("select max(as_of_date) from intermediate.int_as_of_date").fetchall()[0]
     else:
-        row = con.execute("select max(invoice_date) from marts.fct_sales").fetchone()
+        row = con.execute("select max(invoice_date) from marts.fct_sales").fetchall()[0]
     has_lines = _row_count(con, "marts.fct_sales") > 0
     return row[0].isoformat() if has_lines and row and row[0] else None
 
@@ -119,7 +119,7 @@ def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
 
 
 def _row_count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    return con.execute(f"select count(*) from (select 1 from {relation} limit 1)").fetchone()[0]
+    return con.execute(f"select count(*) from (select 1 from {relation} limit 1)").fetchall()[0][0]
 
 
 def _quote(name: str) -> str:

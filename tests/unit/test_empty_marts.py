@@ -80,3 +80,9 @@ def test_nothing_empty_nothing_reported(con) -> None:
     for mart in ("objective_attainment", "plan_execution", "kam_scorecard", "decision_unit_gaps"):
         con.execute(f"drop table marts.{mart}")
     assert empty_mart_reasons(con) == {}
+
+
+def test_the_connection_is_left_ready_for_the_caller(con) -> None:
+    """The publish step and `kam status` keep using the connection afterwards."""
+    empty_mart_reasons(con)
+    assert con.sql("select count(*) from marts.dim_accounts").fetchall() == [(1,)]

@@ -86,7 +86,7 @@ ranked as (
 classified as (
 
     select
-        *,
+        ranked.*,
         case
             when total_revenue_12m > 0
                 then cast(positive_revenue_12m as {{ type_double() }})

@@ -1,27 +1,27 @@
 {#- One row saying which optional inputs this build has. Only accounts and invoice lines are
     required; a mart that needs an input that was never delivered is empty or carries nulls in the
     columns the input feeds (never zeros that read as measured), and the strategic score leaves out
-    components whose input is missing. An entity counts as delivered when it has any staged row;
-    an optional account column when any account has a value in it. -#}
+    components whose input is missing. An entity counts as delivered when bronze has any row of it;
+    an optional account column when any account has a value in it.
+    Bronze is asked directly, one row at most per entity: a staging view would rank every version
+    of every row first (1.5 s of a 1M-line build for nine yes/no answers), and staging has a row
+    exactly when bronze has one. -#}
 {%- set entities = [
-    ('contacts', 'stg_crm__contacts'),
-    ('activities', 'stg_crm__activities'),
-    ('service_requests', 'stg_crm__service_requests'),
-    ('opportunities', 'stg_crm__opportunities'),
-    ('users', 'stg_crm__users'),
-    ('products', 'stg_sales__products'),
-    ('objectives', 'stg_plan__objectives'),
-    ('actions', 'stg_plan__actions'),
-    ('swot', 'stg_plan__swot'),
+    'contacts', 'activities', 'service_requests', 'opportunities', 'users', 'products',
+    'objectives', 'actions', 'swot',
 ] -%}
 
 with
 
-{% for entity, model in entities %}
+{% for entity in entities %}
 {{ entity }}_rows as (
 
     select count(*) as row_count
-    from {{ ref(model) }}
+    from (
+        select 1 as one
+        from {{ source('bronze', entity) }}
+        limit 1
+    ) as probe
 
 ),
 
@@ -39,14 +39,14 @@ account_columns as (
 final as (
 
     select
-        {% for entity, model in entities -%}
+        {% for entity in entities -%}
         {{ entity }}_rows.row_count > 0 as has_{{ entity }},
         {% endfor -%}
         account_columns.market_potential_count > 0 as has_market_potential,
         account_columns.referrals_count + account_columns.reference_site_flags_count > 0
             as has_advocacy
     from account_columns
-    {% for entity, model in entities -%}
+    {% for entity in entities -%}
     cross join {{ entity }}_rows
     {% endfor %}
 
