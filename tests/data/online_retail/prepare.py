@@ -139,7 +139,8 @@ def cut_slice(days: dict[date, list[Line]]) -> dict[date, list[Line]]:
     first whose only lines in the period are cancellations of goods, and every customer who
     appears under two countries. Counter sales: the invoices without a customer whose sha256 rank
     puts them in the first SLICE_COUNTER_SALE_SHARE, plus the bad-debt adjustments (invoice
-    numbers starting with `A`, negative prices).
+    numbers starting with `A`, negative prices) and the first (same order) with a non-ASCII
+    character (a `£` in a gift voucher's description).
     """
     in_period = [
         line
@@ -172,6 +173,8 @@ def cut_slice(days: dict[date, list[Line]]) -> dict[date, list[Line]]:
     )
     counter_sales = set(anonymous[: round(len(anonymous) * SLICE_COUNTER_SALE_SHARE)])
     counter_sales.update(invoice for invoice in anonymous if invoice.startswith("A"))
+    non_ascii = {line.invoice_no for line in in_period if not line.text.isascii()}
+    counter_sales.update([invoice for invoice in anonymous if invoice in non_ascii][:1])
 
     picked: dict[date, list[Line]] = {}
     for line in in_period:
