@@ -109,7 +109,8 @@ _CUSTOMER_ID = r"^\d+(\.0+)?$"
 
 
 def read_lines(paths: Iterable[Path], *, encoding: str = "utf-8") -> pd.DataFrame:
-    """Every record of every file as text, with its file name, line and field count.
+    """Every record of every file as text, with its file name, line and whether it has one field
+    per header column.
 
     Raises ValueError naming the file when the header lacks one of COLUMNS.
     """
@@ -296,6 +297,7 @@ def expected(
     paths: Iterable[Path], *, date_format: str = DEFAULT_DATE_FORMAT, encoding: str = "utf-8"
 ) -> Expected:
     """Read the files and compute every figure of the module docstring."""
+    paths = sorted(Path(p) for p in paths)
     lines = classify(read_lines(paths, encoding=encoding), date_format=date_format)
     valid = lines[lines["status"] == "valid"]
     if valid.empty:
@@ -317,7 +319,7 @@ def expected(
     }
     invalid = lines[lines["status"] == "invalid"]
     return Expected(
-        lines_per_file=lines.groupby("file").size().astype(int).to_dict(),
+        lines_per_file={path.name: int((lines["file"] == path.name).sum()) for path in paths},
         excluded_lines=int((lines["status"] == "excluded").sum()),
         invalid_lines=len(invalid),
         valid_lines=len(valid),

@@ -169,7 +169,12 @@ def test_a_month_ending_on_its_last_day_is_complete(tmp_path: Path) -> None:
     path = write_day(
         tmp_path, "2011-02-28", "100001,22423,CAKESTAND,1,2011-02-28 10:00:00,1.5,12583.0,France\n"
     )
-    result = ore.expected([path])
+    empty = write_day(tmp_path, "2011-02-27", "")  # a day with no sales: header only
+    result = ore.expected([path, empty])
+    assert result.lines_per_file == {
+        "invoice_lines_2011-02-27.csv": 0,
+        "invoice_lines_2011-02-28.csv": 1,
+    }
     assert result.last_complete_month == pd.Period("2011-02", freq="M")
     assert result.monthly["is_complete"].tolist() == [True]
 
