@@ -58,7 +58,7 @@ class Settings:
     duckdb_memory_limit: str = "1GB"
     keep_versions: int = 7
     # DuckDB storage format of the published file; see pipelines/lib/publish.py for the default.
-    publish_storage_version: str = "v0.10.0"
+    storage_version: str = "v0.10.0"
     expose_contact_names: bool = False
     dbt_target: str = "duckdb"
     dbt_vars: dict[str, Any] = field(default_factory=dict)
@@ -129,7 +129,7 @@ def load_settings(
         duckdb_threads=int(duckdb_cfg.get("threads", 2)),
         duckdb_memory_limit=str(duckdb_cfg.get("memory_limit", "1GB")),
         keep_versions=int(publish.get("keep_versions", 7)),
-        publish_storage_version=str(publish.get("storage_version", "v0.10.0")),
+        storage_version=str(publish.get("storage_version", "v0.10.0")),
         expose_contact_names=bool(publish.get("expose_contact_names", False)),
         dbt_target=str(os.environ.get("KAM_DBT_TARGET") or dbt_cfg.get("target", "duckdb")),
         dbt_vars=dict(dbt_cfg.get("vars") or {}),

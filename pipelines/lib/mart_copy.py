@@ -25,6 +25,7 @@ import duckdb
 
 MARTS_SCHEMA = "marts"
 BUILD_CATALOG = "build"
+_FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 # Past this share of changed rows, copying the mart whole is cheaper than deleting and inserting.
 REWRITE_SHARE = 0.5
 
@@ -53,7 +54,10 @@ class MartCopy:
         return self.how
 
 
-Fingerprints = dict[Any, tuple[int, int]]  # partition value (None: whole table) -> (rows, hash)
+# Partition value (None: whole table) -> (rows, hash of the exact values, hash with every DOUBLE
+# rounded to single precision). The second hash tells a real change from the last-bit noise of
+# floating-point sums that DuckDB adds in parallel, in whatever order the threads finish.
+Fingerprints = dict[Any, tuple[int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,10 @@ class MartPlan:
     partition_column: str | None = None
     changed_partitions: frozenset = frozenset()
     partitions_total: int = 0
+    # Changed, but only in floating-point noise: equal once every DOUBLE is rounded to single
+    # precision. A version written anyway takes the build's exact values; such a mart alone is
+    # no reason to write a version.
+    float_noise_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,10 @@ class RefreshPlan:
 
     @property
     def changes_nothing(self) -> bool:
-        return not self.stale and all(plan.how == UNCHANGED for plan in self.marts)
+        """No mart added, dropped or changed, beyond floating-point noise."""
+        return not self.stale and all(
+            plan.how == UNCHANGED or plan.float_noise_only for plan in self.marts
+        )
 
 
 def refresh_marts(
@@ -156,20 +167,31 @@ def _plan_mart(
         return MartPlan(mart, COPIED)  # a new, dropped, renamed or retyped column
     if partition_column is not None and partition_column not in dict(columns):
         partition_column = None
-    names = [name for name, _ in columns]
     stored_table = f"{_ident(stored_catalog)}.{MARTS_SCHEMA}.{_ident(mart)}"
-    stored = _fingerprints(con, stored_table, names, partition_column)
-    built = _fingerprints(con, _build_table(mart), names, partition_column)
-    changed = {key for key in stored.keys() | built.keys() if stored.get(key) != built.get(key)}
-    rows = sum(count for count, _ in built.values())
+    stored = _fingerprints(con, stored_table, columns, partition_column)
+    built = _fingerprints(con, _build_table(mart), columns, partition_column)
+    absent = (0, 0, 0)
+    changed = {
+        key
+        for key in stored.keys() | built.keys()
+        if stored.get(key, absent)[:2] != built.get(key, absent)[:2]
+    }
+    rows = sum(count for count, *_ in built.values())
     if not changed:
         return MartPlan(mart, UNCHANGED, rows)
-    changed_rows = sum(stored.get(key, (0, 0))[0] + built.get(key, (0, 0))[0] for key in changed)
-    total_rows = rows + sum(count for count, _ in stored.values())
+    noise_only = all(stored.get(key, absent)[::2] == built.get(key, absent)[::2] for key in changed)
+    changed_rows = sum(stored.get(key, absent)[0] + built.get(key, absent)[0] for key in changed)
+    total_rows = rows + sum(count for count, *_ in stored.values())
     if partition_column is None or changed_rows > REWRITE_SHARE * total_rows:
-        return MartPlan(mart, COPIED)
+        return MartPlan(mart, COPIED, rows, float_noise_only=noise_only)
     return MartPlan(
-        mart, PARTITIONS_REPLACED, rows, partition_column, frozenset(changed), len(built)
+        mart,
+        PARTITIONS_REPLACED,
+        rows,
+        partition_column,
+        frozenset(changed),
+        len(built),
+        float_noise_only=noise_only,
     )
 
 
@@ -205,15 +227,28 @@ def _replace_partitions(
 
 
 def _fingerprints(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: list[str], partition: str | None
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    columns: list[tuple[str, str]],
+    partition: str | None,
 ) -> Fingerprints:
-    """Row count and hash sum per partition; the sum is HUGEINT because hash() is a UBIGINT."""
-    content = f"sum(cast(hash({', '.join(_ident(name) for name in columns)}) as hugeint))"
+    """Row count and hash sums per partition; the sums are HUGEINT because hash() is a UBIGINT."""
+    exact = ", ".join(_ident(name) for name, _ in columns)
+    rounded = ", ".join(
+        f"cast({_ident(name)} as float)" if data_type in _FLOAT_TYPES else _ident(name)
+        for name, data_type in columns
+    )
+    content = f"sum(cast(hash({exact}) as hugeint)), sum(cast(hash({rounded}) as hugeint))"
     if partition is None:
-        rows, digest = con.execute(f"select count(*), {content} from {relation}").fetchone()
-        return {None: (rows, digest)} if rows else {}
+        rows, digest, approximate = con.execute(
+            f"select count(*), {content} from {relation}"
+        ).fetchone()
+        return {None: (rows, digest, approximate)} if rows else {}
     query = f"select {_ident(partition)}, count(*), {content} from {relation} group by 1"
-    return {value: (rows, digest) for value, rows, digest in con.execute(query).fetchall()}
+    return {
+        value: (rows, digest, approx)
+        for value, rows, digest, approx in con.execute(query).fetchall()
+    }
 
 
 def _check_row_counts(con: duckdb.DuckDBPyConnection, results: list[MartCopy]) -> None:

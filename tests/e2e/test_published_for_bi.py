@@ -45,7 +45,7 @@ def test_every_published_table_and_column_has_a_comment(published_home: Path) ->
         ).fetchall()
     finally:
         con.close()
-    assert len(tables) > 20 and len(columns) > 300
+    assert len(tables) > 20 and len(columns) > 250  # 18 marts and the meta tables
     assert [name for name, comment in tables if not (comment or "").strip()] == []
     assert [name for name, comment in columns if not (comment or "").strip()] == []
 

@@ -107,6 +107,35 @@ def test_new_warnings_alone_do_not_make_a_new_version(tmp_path: Path) -> None:
     assert not quiet.is_new and publish.list_versions(published) == ["v1"]
 
 
+def test_float_noise_alone_makes_no_version_but_a_new_version_takes_exact_values(
+    tmp_path: Path,
+) -> None:
+    """DuckDB sums doubles in parallel, in whatever order its threads finish: a rerun on the same
+    data can differ in the last bit of a weighted average. That alone is not a change; when a
+    version is written for another reason, it still holds the build's exact values."""
+    build = make_build(tmp_path / "build.duckdb")
+    published = tmp_path / "published"
+    publish_version(build, published, "v1")
+    change(build, "update marts.fct_sales set discount_share = nextafter(discount_share, 2.0)")
+
+    quiet = publish_version(build, published, "v2")
+    assert not quiet.is_new and publish.list_versions(published) == ["v1"]
+
+    change(build, "update marts.dim_accounts set beds = beds + 1")
+    second = publish_version(build, published, "v3")
+    assert second.is_new
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        con.execute(f"attach '{published / 'kam.duckdb'}' as published (read_only)")
+        differences = con.execute(
+            "select count(*) from (select * from marts.fct_sales "
+            "except all select * from published.marts.fct_sales)"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert differences == 0
+
+
 # --- interrupted publishes ----------------------------------------------------------------------
 
 

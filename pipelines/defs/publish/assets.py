@@ -126,7 +126,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 keep_versions=settings.keep_versions,
                 duckdb_config=duckdb_config(settings),
                 partition_columns=PUBLISH_PARTITION_COLUMNS,
-                storage_version=settings.publish_storage_version,
+                storage_version=settings.storage_version,
                 docs=docs,
             )
         except PublishError as error:
