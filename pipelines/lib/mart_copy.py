@@ -232,22 +232,24 @@ def _fingerprints(
     columns: list[tuple[str, str]],
     partition: str | None,
 ) -> Fingerprints:
-    """Row count and hash sums per partition; the sums are HUGEINT because hash() is a UBIGINT."""
-    exact = ", ".join(_ident(name) for name, _ in columns)
-    rounded = ", ".join(
-        f"cast({_ident(name)} as float)" if data_type in _FLOAT_TYPES else _ident(name)
-        for name, data_type in columns
-    )
-    content = f"sum(cast(hash({exact}) as hugeint)), sum(cast(hash({rounded}) as hugeint))"
+    """Row count and hash sums per partition; the sums are HUGEINT because hash() is a UBIGINT.
+    A table without DOUBLE columns (`fct_sales`) is hashed once: both sums are the same."""
+    exact = f"sum(cast(hash({', '.join(_ident(name) for name, _ in columns)}) as hugeint))"
+    sums = [exact]
+    if any(data_type in _FLOAT_TYPES for _, data_type in columns):
+        rounded = ", ".join(
+            f"cast({_ident(name)} as float)" if data_type in _FLOAT_TYPES else _ident(name)
+            for name, data_type in columns
+        )
+        sums.append(f"sum(cast(hash({rounded}) as hugeint))")
+    content = ", ".join(sums)
     if partition is None:
-        rows, digest, approximate = con.execute(
-            f"select count(*), {content} from {relation}"
-        ).fetchone()
-        return {None: (rows, digest, approximate)} if rows else {}
+        rows, *digests = con.execute(f"select count(*), {content} from {relation}").fetchone()
+        return {None: (rows, digests[0], digests[-1])} if rows else {}
     query = f"select {_ident(partition)}, count(*), {content} from {relation} group by 1"
     return {
-        value: (rows, digest, approx)
-        for value, rows, digest, approx in con.execute(query).fetchall()
+        value: (rows, digests[0], digests[-1])
+        for value, rows, *digests in con.execute(query).fetchall()
     }
 
 
