@@ -43,6 +43,7 @@ from pipelines.lib.ingest.readers import (
     read_parquet_files,
     read_xlsx_files,
 )
+from pipelines.lib.ingest.reconcile import quarantine_swallowed, unreconciled_message
 from pipelines.lib.ingest.rejection import REJECTED
 from pipelines.lib.ingest.report import (
     EMPTY,
@@ -303,6 +304,10 @@ def _load_batch(
     rules = ValueRules(settings.vocabularies, settings.default_country)
     build_checked(con, "_raw", "_checked", contract, parse_format_for(kind, source), rules)
     build_problems(con, "_checked", "_problems", contract, parents)
+    # Values that swallowed lines (found by readers.py) are quarantined with every record in them.
+    swallowed_records = quarantine_swallowed(
+        con, "_problems", {f.rel: f.swallowed for f in batch if f.swallowed}
+    )
 
     read_counts = dict(
         con.execute("SELECT _file, count(*) FROM _checked GROUP BY _file").fetchall()
@@ -310,6 +315,9 @@ def _load_batch(
     bad_counts = dict(
         con.execute("SELECT _file, count(DISTINCT _line) FROM _problems GROUP BY _file").fetchall()
     )
+    for rel, records in swallowed_records.items():  # besides each swallowing row's own
+        read_counts[rel] = read_counts.get(rel, 0) + records
+        bad_counts[rel] = bad_counts.get(rel, 0) + records
     samples: dict[str, list[str]] = {}
     for rel, line, column, value, reason in con.execute(
         f"""
@@ -343,6 +351,9 @@ def _load_batch(
         )
         if landing.rel in failures:
             load.status, load.message, load.rows_read = FAILED, failures[landing.rel], 0
+        elif unreconciled_message(landing.rel, landing.records_delivered, rows):
+            load.status, load.rows_read = FAILED, 0
+            load.message = unreconciled_message(landing.rel, landing.records_delivered, rows)
         elif rows == 0:
             load.status = EMPTY
             load.message = f"{landing.rel}: the file has a header but no rows; nothing loaded"

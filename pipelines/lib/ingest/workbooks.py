@@ -67,3 +67,29 @@ def _all_sheet_rows(path: str, size: int, mtime_ns: int) -> dict[str, list[tuple
         }
     finally:
         workbook.close()
+
+
+# Every OLE2 compound file (Excel 97-2003 workbooks, and OOXML workbooks once encrypted) starts so.
+_COMPOUND_FILE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An encrypted OOXML workbook is a compound file holding this stream (names are UTF-16).
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+def workbook_problem(path: Path) -> str | None:
+    """Why a file with a workbook's name cannot be a readable .xlsx, in words; None if it may be.
+
+    openpyxl only says "File is not a zip file" for both cases below, which tells a user nothing.
+    """
+    with path.open("rb") as handle:
+        if handle.read(len(_COMPOUND_FILE_MAGIC)) != _COMPOUND_FILE_MAGIC:
+            return None
+    if _ENCRYPTED_STREAM in path.read_bytes():
+        return (
+            "the workbook is password-protected (encrypted), so it cannot be read; save it "
+            "without a password (in Excel: File > Info > Protect Workbook > Encrypt with "
+            "Password, clear the password) and deliver it again"
+        )
+    return (
+        "this is an Excel 97-2003 workbook (.xls) or another OLE file with an .xlsx name; save "
+        "it as an Excel workbook (.xlsx) and deliver it again"
+    )
