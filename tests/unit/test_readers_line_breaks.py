@@ -10,17 +10,17 @@ import pytest
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest import ingest_entity
 from pipelines.lib.ingest.byte_scan import scan_chunks
-from pipelines.lib.ingest.reconcile import CsvCounts, parse_mismatch, records_delivered
-from pipelines.lib.ingest.redaction import redacted
 from pipelines.lib.ingest.readers import (
     LandingFile,
     prepare_csv,
     raw_table_sql,
     read_csv_files,
 )
-from tests.ingest_helpers import land_bytes, load_parents, query, settings_for
+from pipelines.lib.ingest.reconcile import CsvCounts, parse_mismatch, records_delivered
+from pipelines.lib.ingest.redaction import redacted
+from tests.ingest_helpers import INVOICE_COLUMNS, land_bytes, load_parents, query, settings_for
 
-HEADER = "invoice_id;line_number;invoice_date;account_id;product_id;quantity;net_amount;distributor_id"
+HEADER = ";".join(INVOICE_COLUMNS)
 INVOICE = "sales/invoice_lines/nf_2025-01-05.csv"
 
 
@@ -123,9 +123,7 @@ def test_blank_lines_between_records_keep_line_numbers_right(tmp_path):
         ("P2", 4),
         ("P4", 10),
     ]
-    assert query(settings, "SELECT line, column_name FROM bronze.quarantine") == [
-        (9, "list_price")
-    ]
+    assert query(settings, "SELECT line, column_name FROM bronze.quarantine") == [(9, "list_price")]
 
 
 def test_swallowed_values_of_personal_data_entities_are_redacted(tmp_path):
