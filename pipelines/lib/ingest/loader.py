@@ -53,6 +53,7 @@ from pipelines.lib.ingest.report import (
     FileLoad,
     IngestReport,
 )
+from pipelines.lib.ingest.workbooks import missing_sheet_message, workbooks_without_sheet
 
 # A batch of invoice files is read by one DuckDB scan and written as one bronze Parquet file;
 # the budget bounds the memory one batch needs (DuckDB spills beyond memory_limit anyway).
@@ -132,6 +133,8 @@ def ingest_entity(
             continue
         seen_this_call.add(sha)
         candidates.append(landing)
+
+    _check_workbook_sheets(settings, contract, records, report, new_records, say)
 
     workdir = settings.build_dir / "tmp" / f"ingest-{os.getpid()}-{entity}"
     try:
@@ -222,6 +225,20 @@ def _prepare(
         else:
             ready.append(landing)
     return ready
+
+
+def _check_workbook_sheets(settings, contract, records, report, new_records, say) -> None:
+    """A workbook the entity's paths match but without its sheet fails when it delivered the
+    entity before (its old rows would be republished as current), else is a warning."""
+    source = settings.sources[contract.name]
+    delivered = {r["file"] for r in records if r.get("status") == LOADED}
+    for path, sheets in workbooks_without_sheet(settings.landing, source.paths, source.sheets):
+        rel = relative_name(path, settings)
+        message = missing_sheet_message(rel, contract.name, source.sheets, sheets, rel in delivered)
+        if rel in delivered:
+            _fail_early(report, new_records, rel, "", path.stat(), message)
+        else:
+            say(f"{contract.name}: warning: {message}")
 
 
 def _parent_keys(
