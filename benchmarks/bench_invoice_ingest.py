@@ -1,7 +1,9 @@
 """Time `ingest_entity(settings, "invoice_lines")` on a generated landing folder.
 
 Accounts and products are loaded first (untimed), then the invoice lines into a fresh home, once
-per repeat. Used to compare the landing readers before and after a change, in one window:
+per repeat; wall time and the process's CPU time (all threads, less disturbed by other work on
+the machine) are printed. Used to compare the landing readers before and after a change, in one
+window:
 
     .venv/bin/kam generate --out /tmp/landing1m --accounts 1200 --years 4 --seed 42
     .venv/bin/python -m benchmarks.bench_invoice_ingest --landing /tmp/landing1m --repeats 3
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 
-def time_invoice_ingest(landing: Path) -> tuple[float, int]:
+def time_invoice_ingest(landing: Path) -> tuple[float, float, int]:
     from pipelines.lib.config import load_settings
     from pipelines.lib.ingest import ingest_entity
 
@@ -27,11 +29,11 @@ def time_invoice_ingest(landing: Path) -> tuple[float, int]:
         settings = load_settings(home=home, landing=landing)
         for parent in ("accounts", "products"):
             ingest_entity(settings, parent).raise_for_failures()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = ingest_entity(settings, "invoice_lines")
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         report.raise_for_failures()
-        return elapsed, report.rows_loaded
+        return elapsed, cpu, report.rows_loaded
 
 
 def main() -> None:
@@ -42,12 +44,16 @@ def main() -> None:
     import pipelines
 
     print(f"code: {Path(pipelines.__file__).parent.parent}")
-    times = []
+    times, cpus = [], []
     for repeat in range(args.repeats):
-        elapsed, rows = time_invoice_ingest(args.landing)
+        elapsed, cpu, rows = time_invoice_ingest(args.landing)
         times.append(elapsed)
-        print(f"run {repeat + 1}: {elapsed:.2f} s, {rows:,} rows loaded")
-    print(f"median {statistics.median(times):.2f} s over {len(times)} run(s)")
+        cpus.append(cpu)
+        print(f"run {repeat + 1}: {elapsed:.2f} s wall, {cpu:.2f} s CPU, {rows:,} rows loaded")
+    print(
+        f"median {statistics.median(times):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
+        f"over {len(times)} run(s)"
+    )
 
 
 if __name__ == "__main__":
