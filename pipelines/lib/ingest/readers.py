@@ -46,8 +46,6 @@ from pipelines.lib.ingest.reconcile import OTHER_TEXT_COLUMN, SwallowedValue
 from pipelines.lib.ingest.workbooks import find_sheet, sheet_rows, workbook_problem
 from pipelines.lib.sql_text import ident, literal_paths, quote_literal
 
-__all__ = ["LandingFile", "quote_literal"]
-
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -99,11 +97,6 @@ class LandingFile:
     @property
     def kind(self) -> str:
         return file_kind(self.path)
-
-    @property
-    def extra_records(self) -> int:
-        """Records swallowed by quoted values besides their rows' own (see reconcile.py)."""
-        return sum(value.extra_records for value in self.swallowed)
 
 
 def file_kind(path: Path) -> str:
