@@ -137,3 +137,21 @@ def test_swallowed_values_of_personal_data_entities_are_redacted(tmp_path):
             "probably not closed on line 2",
         )
     ]
+
+
+def test_a_header_cell_with_a_line_break_is_one_header(tmp_path):
+    settings = settings_for(tmp_path, max_bad_row_share=0.5)
+    body = (
+        'product_id,product_name,product_category,list_price,"unit\ncost"\n'
+        "P1,Oncoxa,oncologia,10,4\n"
+        "P2,Cardiol,cardiologia,abc,3\n"
+    )
+    land_bytes(settings, "sales/products.csv", body.encode())
+
+    report = ingest_entity(settings, "products")
+
+    assert (report.files[0].rows_read, report.files[0].rows_quarantined) == (2, 1)
+    assert query(settings, "SELECT product_id, unit_cost, _source_line FROM bronze.products") == [
+        ("P1", Decimal("4.00"), 3)
+    ]
+    assert query(settings, "SELECT line, column_name FROM bronze.quarantine") == [(4, "list_price")]

@@ -9,7 +9,7 @@ import duckdb
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest.byte_scan import scan_chunks
 from pipelines.lib.ingest.readers import LandingFile, prepare_csv, raw_table_sql, read_csv_files
-from pipelines.lib.ingest.reconcile import CsvCounts, parse_mismatch, records_delivered
+from pipelines.lib.ingest.reconcile import CsvCounts, records_delivered, unreconciled_message
 from tests.ingest_helpers import land_bytes, settings_for
 
 
@@ -44,18 +44,19 @@ def test_byte_scan_finds_utf8_only_in_files_that_are_utf8():
     assert scan_chunks([b"plain ascii\n"], probe_utf8=True).utf8 is None
 
 
-def test_a_file_the_reader_does_not_cover_fails_with_both_counts(tmp_path):
-    """The reader's rows are checked against the bytes, not taken on trust."""
+def test_records_delivered_come_from_the_bytes_and_free_text_breaks():
     scan = scan_chunks([b"h1,h2\n1,2\n\n3,4\n5,6\n"], probe_utf8=False)
-    assert parse_mismatch("f.csv", scan, CsvCounts(rows=3), skip_blank=True) is None
-    message = parse_mismatch("f.csv", scan, CsvCounts(rows=2), skip_blank=True)
-    assert message == (
-        "f.csv: does not reconcile: its bytes hold 3 line(s) of records after the header "
-        "(5 lines, 1 blank), but the CSV reader returned 2 row(s) covering 2 line(s); nothing of "
-        "this file was loaded. Check the file's line endings and quoting"
+    assert records_delivered(scan, CsvCounts(), skip_blank=True) == 3
+    assert records_delivered(scan, CsvCounts(), skip_blank=False) == 4  # one column: a row
+    # A free-text value spanning two lines is one record; a blank line inside it is its own.
+    assert records_delivered(scan, CsvCounts(2, 2, 1), skip_blank=True) == 2
+    assert unreconciled_message("f.csv", 3, 3) is None
+    assert unreconciled_message("f.csv", 3, 2) == (
+        "f.csv: does not reconcile: the file delivers 3 record(s) (for a CSV file: lines after "
+        "the header, less blank lines and line breaks inside free-text values), but 2 were read "
+        "(loaded + quarantined + excluded); nothing of this file was loaded. Check its line "
+        "endings and quoting"
     )
-    free_break = CsvCounts(rows=2, breaks=1, free_breaks=1)
-    assert records_delivered(scan, free_break, skip_blank=True) == 2
 
 
 def test_reader_reports_records_delivered_for_each_file(tmp_path):
@@ -84,3 +85,28 @@ def test_reader_reports_records_delivered_for_each_file(tmp_path):
         (2, "P1"),
         (5, "P2"),
     ]
+
+
+def test_a_file_whose_rows_do_not_add_up_to_its_records_fails_whole(tmp_path, monkeypatch):
+    """The loader refuses a file whose rows read differ from the records its bytes deliver (here
+    the count is made one too high, as when a reader drops a line)."""
+    from pipelines.lib.ingest import ingest_entity, reconcile
+
+    counted = reconcile.records_delivered
+    monkeypatch.setattr(reconcile, "records_delivered", lambda *a, **k: counted(*a, **k) + 1)
+    settings = settings_for(tmp_path)
+    land_bytes(
+        settings,
+        "sales/products.csv",
+        b"product_id,product_name,product_category,list_price\nP1,a,x,1\nP2,b,y,2\n",
+    )
+
+    report = ingest_entity(settings, "products")
+
+    (load,) = report.files
+    assert load.status == "failed"
+    assert load.message.startswith(
+        "sales/products.csv: does not reconcile: the file delivers 3 record(s)"
+    )
+    assert "but 2 were read" in load.message
+    assert report.new_bronze_files == []

@@ -22,6 +22,7 @@ import codecs
 import csv
 import datetime as dt
 import decimal
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -87,6 +88,7 @@ class LandingFile:
     sheet: str | None = None
     # CSV: what the file's bytes say (lines, blank lines), read before DuckDB sees the file.
     byte_scan: ByteScan | None = None
+    header_lines: int = 1  # CSV: physical lines of the header (a quoted header cell may break)
     # Records the file delivers, counted apart from the reader's rows where the format allows
     # (CSV: from the bytes; Parquet: the file's metadata); the loader reconciles its counts with it.
     records_delivered: int | None = None
@@ -238,8 +240,7 @@ def prepare_csv(
         header_text = first_line.decode(python_codec).rstrip("\r")
     except UnicodeDecodeError as error:
         return decode_error_message(landing, fmt, error, first_line, line=1)
-    headers = next(csv.reader([header_text], delimiter=fmt.delimiter), [])
-    headers = [h.strip() for h in headers]
+    headers, landing.header_lines = _parse_header(probe, python_codec, fmt.delimiter)
     if len(headers) == 1:
         other = [d for d in _OTHER_DELIMITERS if d != fmt.delimiter and d in header_text]
         if other:
@@ -255,6 +256,16 @@ def prepare_csv(
                 "kam.yml"
             )
     return check_columns(landing, headers, source, entity, line="line 1")
+
+
+def _parse_header(probe: bytes, codec: str, delimiter: str) -> tuple[list[str], int]:
+    """The header's names and the physical lines it takes: a quoted header cell may hold a line
+    break (an Excel header typed with Alt+Enter), which DuckDB reads as one header too."""
+    text = probe.decode(codec, errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers = next(reader, [])
+    breaks = sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in headers)
+    return [" ".join(h.split()) for h in headers], 1 + breaks
 
 
 def transcode(landing: LandingFile, fmt: ParseFormat, codec: str, target: Path) -> str | None:
@@ -355,8 +366,9 @@ def read_csv_files(
 
     One read_csv per distinct header layout. When DuckDB rejects a file, its error names the file
     and line: that file is set aside with a plain message and the rest of the group is read again.
-    Then each file's rows are reconciled with its bytes, and values that swallowed lines are noted
-    on the file (`LandingFile.swallowed`) for the loader to quarantine.
+    Then each file's records delivered are counted from its bytes (for the loader to reconcile
+    its rows with), and values that swallowed lines are noted on the file
+    (`LandingFile.swallowed`) for the loader to quarantine.
     """
     failures: dict[str, str] = {}
     stage = f"{table}_stage"
@@ -375,21 +387,14 @@ def read_csv_files(
         for targets, group in groups.items():
             _read_group(con, stage, group, targets, fmt, entity, lone_cr, failures)
     read = [f for f in files if f.rel not in failures]
-    counts = reconcile.count_staged(con, stage, entity, lone_cr)
+    counts = reconcile.count_breaks(con, stage, entity, lone_cr)
     for landing in read:
-        found = counts.get(landing.read_as, reconcile.CsvCounts())
-        skip_blank = len(landing.targets) > 1
-        mismatch = reconcile.parse_mismatch(
-            landing.rel, landing.byte_scan, found, skip_blank=skip_blank
-        )
-        if mismatch:
-            failures[landing.rel] = mismatch
-            con.execute(f"DELETE FROM {stage} WHERE _scan_path = ?", [landing.read_as])
-            continue
         landing.records_delivered = reconcile.records_delivered(
-            landing.byte_scan, found, skip_blank=skip_blank
+            landing.byte_scan,
+            counts.get(landing.read_as, reconcile.CsvCounts()),
+            header_lines=landing.header_lines,
+            skip_blank=len(landing.targets) > 1,
         )
-    read = [f for f in read if f.rel not in failures]
     _number_lines(con, table, stage, read, entity, lone_cr, counts)
     if any(_has_strict_breaks(counts.get(f.read_as)) for f in read):
         order = {f.rel: f.targets for f in read}
@@ -510,10 +515,14 @@ def _number_lines(
     earlier rows, plus the blank lines between records before it (found by the byte scan).
     """
     columns = [ident(name) for name in entity.column_names]
-    con.execute("CREATE OR REPLACE TEMP TABLE _scan_files (scan_path VARCHAR, rel VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _scan_files "
+        "(scan_path VARCHAR, rel VARCHAR, first_line BIGINT)"
+    )
     if files:
         con.executemany(
-            "INSERT INTO _scan_files VALUES (?, ?)", [(f.read_as, f.rel) for f in files]
+            "INSERT INTO _scan_files VALUES (?, ?, ?)",
+            [(f.read_as, f.rel, f.header_lines + 1) for f in files],
         )
     if any(counts.get(f.read_as, reconcile.CsvCounts()).breaks for f in files):
         row_breaks = " + ".join(reconcile.line_breaks_sql(c) for c in [*columns, OTHER_TEXT_COLUMN])
@@ -533,9 +542,12 @@ def _number_lines(
         ),
         numbered AS (SELECT *, {offset} AS _extra_lines FROM staged),
         starts AS (SELECT _scan_path, min(_row) AS first_row FROM staged GROUP BY _scan_path)
-        SELECT n._scan_path, n._row - st.first_row + 2 + n._extra_lines AS _logical_line,
+        SELECT n._scan_path,
+               n._row - st.first_row + f.first_line + n._extra_lines AS _logical_line,
                n._breaks, {", ".join("n." + c for c in columns)}
-        FROM numbered AS n JOIN starts AS st USING (_scan_path)
+        FROM numbered AS n
+        JOIN starts AS st USING (_scan_path)
+        JOIN _scan_files AS f ON f.scan_path = n._scan_path
         """
     )
     shifts = _blank_line_shifts(con, logical, files)

@@ -8,9 +8,9 @@ any other column (an id, a code, a number, a date) is not data: it is a quote le
 swallowed the lines after it. Such a row is quarantined, naming its lines, and counts as every
 record it swallowed.
 
-The check is independent of the CSV reader's parse: the reader's rows, plus the line breaks inside
-their values, minus the blank lines inside those values, must equal the physical lines the bytes
-hold after the header and the blank lines. A file where they differ fails with both numbers.
+The count is independent of the CSV reader's parse: lines and blank lines come from the bytes, and
+only the line breaks inside free-text values (which are records' own) from the reader. The loader
+checks every file's rows read against it; a file where they differ fails with both numbers.
 """
 
 from __future__ import annotations
@@ -33,11 +33,10 @@ OTHER_TEXT_COLUMN = "_other_text"
 
 @dataclass
 class CsvCounts:
-    """What the CSV reader made of one file."""
+    """Line breaks inside the values the CSV reader made of one file."""
 
-    rows: int = 0
-    breaks: int = 0  # line breaks inside values, every column
-    free_breaks: int = 0  # line breaks inside free-text values (legitimate)
+    breaks: int = 0  # every column
+    free_breaks: int = 0  # free-text columns (legitimate)
     inner_blank_lines: int = 0  # blank lines inside values (the reader kept them)
 
 
@@ -106,63 +105,49 @@ def strict_columns(entity: Entity) -> list[str]:
 # Counting and checking
 
 
-def count_staged(
+def count_breaks(
     con: duckdb.DuckDBPyConnection, stage: str, entity: Entity, lone_cr: bool
 ) -> dict[str, CsvCounts]:
-    """Per scanned path: rows, and the line breaks and blank lines inside their values."""
-    counts = {
-        path: CsvCounts(rows=rows)
-        for path, rows in con.execute(
-            f"SELECT _scan_path, count(*) FROM {stage} GROUP BY _scan_path"
-        ).fetchall()
-    }
+    """Per scanned path with any: the line breaks and blank lines inside its values.
+
+    One filtered scan of the staged rows; only rows with a line break are summed."""
     columns = [ident(name) for name in (*entity.column_names, OTHER_TEXT_COLUMN)]
     free = {ident(name) for name in free_text_columns(entity)}
     any_break = " OR ".join(has_break_sql(c, lone_cr) for c in columns)
     breaks = " + ".join(line_breaks_sql(c) for c in columns)
     free_breaks = " + ".join(line_breaks_sql(c) for c in columns if c in free)
     blanks = " + ".join(inner_blank_lines_sql(c) for c in columns)
-    for path, total, free_total, blank_total in con.execute(
-        f"SELECT _scan_path, sum({breaks}), sum({free_breaks}), sum({blanks}) "
-        f"FROM {stage} WHERE {any_break} GROUP BY _scan_path"
-    ).fetchall():
-        found = counts[path]
-        found.breaks, found.free_breaks, found.inner_blank_lines = total, free_total, blank_total
-    return counts
+    return {
+        path: CsvCounts(total, free_total, blank_total)
+        for path, total, free_total, blank_total in con.execute(
+            f"SELECT _scan_path, sum({breaks}), sum({free_breaks}), sum({blanks}) "
+            f"FROM {stage} WHERE {any_break} GROUP BY _scan_path"
+        ).fetchall()
+    }
 
 
-def physical_records(scan: ByteScan, counts: CsvCounts, *, skip_blank: bool) -> int:
-    """Lines after the header that are not blank lines between records (the reader skips those;
-    with a single column it reads them as empty rows instead)."""
+def records_delivered(
+    scan: ByteScan, counts: CsvCounts, *, skip_blank: bool, header_lines: int = 1
+) -> int:
+    """Physical lines after the header, less blank lines between records (the reader skips them;
+    with a single column it reads them as empty rows instead), less free-text line breaks."""
     blank_between = len(scan.blank_lines) - counts.inner_blank_lines if skip_blank else 0
-    return scan.lines - 1 - blank_between
-
-
-def records_delivered(scan: ByteScan, counts: CsvCounts, *, skip_blank: bool) -> int:
-    return physical_records(scan, counts, skip_blank=skip_blank) - counts.free_breaks
-
-
-def parse_mismatch(rel: str, scan: ByteScan, counts: CsvCounts, *, skip_blank: bool) -> str | None:
-    """A message when the reader's rows do not cover the file's lines exactly, else None."""
-    expected = physical_records(scan, counts, skip_blank=skip_blank)
-    covered = counts.rows + counts.breaks
-    if expected == covered:
-        return None
-    return (
-        f"{rel}: does not reconcile: its bytes hold {expected:,} line(s) of records after the "
-        f"header ({scan.lines:,} lines, {len(scan.blank_lines):,} blank), but the CSV reader "
-        f"returned {counts.rows:,} row(s) covering {covered:,} line(s); nothing of this file was "
-        "loaded. Check the file's line endings and quoting"
-    )
+    return scan.lines - header_lines - blank_between - counts.free_breaks
 
 
 def unreconciled_message(rel: str, delivered: int | None, accounted: int) -> str | None:
-    """The loader's last check: rows loaded + quarantined + excluded = records delivered."""
+    """The check every file passes before anything of it is loaded: rows loaded + quarantined +
+    excluded (a swallowing row counting as every record in it) = records delivered.
+
+    For a CSV file `delivered` comes from its bytes, so this also checks the CSV reader's parse:
+    a row it dropped or merged without a line break in a value shows here."""
     if delivered is None or delivered == accounted:
         return None
     return (
-        f"{rel}: does not reconcile: {delivered:,} record(s) delivered, but {accounted:,} "
-        "accounted for (loaded + quarantined + excluded); nothing of this file was loaded"
+        f"{rel}: does not reconcile: the file delivers {delivered:,} record(s) (for a CSV file: "
+        f"lines after the header, less blank lines and line breaks inside free-text values), but "
+        f"{accounted:,} were read (loaded + quarantined + excluded); nothing of this file was "
+        "loaded. Check its line endings and quoting"
     )
 
 
