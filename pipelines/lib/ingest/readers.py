@@ -221,13 +221,14 @@ def prepare_csv(
             if probe.startswith(_UTF16_BOMS)
             else " (a binary file, such as a workbook saved with a .csv name?)"
         )
+    python_codec = "utf-8-sig" if codec == "utf-8" else codec
+    # The whole file is read once here: scanned, and transcoded if DuckDB cannot decode it.
     if codec in {codecs.lookup(name).name for name in _DUCKDB_ENCODINGS}:
         landing.scan_path = landing.path
         landing.byte_scan = scan_file(landing.path, codec)
     else:
         # Safe name: the landing name may hold characters DuckDB reads as a glob.
         landing.scan_path = workdir / f"{landing.sha256[:16]}.csv"
-        python_codec = "utf-8-sig" if codec == "utf-8" else codec
         failure = transcode(landing, fmt, python_codec, landing.scan_path)
         if failure:
             return failure
@@ -235,7 +236,6 @@ def prepare_csv(
         return utf8_in_single_byte_message(landing, fmt, landing.byte_scan.utf8)
 
     first_line = probe.split(b"\n", 1)[0]
-    python_codec = "utf-8-sig" if codec == "utf-8" else codec
     try:
         header_text = first_line.decode(python_codec).rstrip("\r")
     except UnicodeDecodeError as error:
