@@ -17,7 +17,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +33,21 @@ def quote_literal(value: object) -> str:
 def ident(name: str) -> str:
     """A SQL identifier, quoted so any column name is safe: `a"b` -> `"a""b"`."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def values_sql(rows: Iterable[Sequence[object]]) -> str:
+    """Rows as the body of a SQL `VALUES` list: `('a', 1), ('b', 2)`. Integers stay numbers, None
+    is NULL, anything else a string literal. One statement instead of `executemany`, which DuckDB
+    runs row by row (0.4 s of CPU for a thousand rows)."""
+
+    def literal(value: object) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return quote_literal(value)
+
+    return ", ".join("(" + ", ".join(literal(value) for value in row) + ")" for row in rows)
 
 
 def has_glob_characters(path: Path | str) -> bool:

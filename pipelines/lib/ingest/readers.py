@@ -40,12 +40,13 @@ from pipelines.lib.ingest.byte_scan import (
     Utf8Evidence,
     is_ascii_compatible,
     is_single_byte,
+    scan_chunks,
     scan_file,
 )
 from pipelines.lib.ingest.names import map_headers
 from pipelines.lib.ingest.reconcile import OTHER_TEXT_COLUMN, SwallowedValue
 from pipelines.lib.ingest.workbooks import find_sheet, sheet_rows, workbook_problem
-from pipelines.lib.sql_text import ident, literal_paths, quote_literal
+from pipelines.lib.sql_text import ident, literal_paths, quote_literal, values_sql
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -225,7 +226,10 @@ def prepare_csv(
     # The whole file is read once here: scanned, and transcoded if DuckDB cannot decode it.
     if codec in {codecs.lookup(name).name for name in _DUCKDB_ENCODINGS}:
         landing.scan_path = landing.path
-        landing.byte_scan = scan_file(landing.path, codec)
+        if len(probe) < _HEADER_PROBE and is_ascii_compatible(codec):  # the probe is the file
+            landing.byte_scan = scan_chunks([probe], probe_utf8=is_single_byte(codec))
+        else:
+            landing.byte_scan = scan_file(landing.path, codec)
     else:
         # Safe name: the landing name may hold characters DuckDB reads as a glob.
         landing.scan_path = workdir / f"{landing.sha256[:16]}.csv"
@@ -520,10 +524,8 @@ def _number_lines(
         "(scan_path VARCHAR, rel VARCHAR, first_line BIGINT)"
     )
     if files:
-        con.executemany(
-            "INSERT INTO _scan_files VALUES (?, ?, ?)",
-            [(f.read_as, f.rel, f.header_lines + 1) for f in files],
-        )
+        rows = values_sql((f.read_as, f.rel, f.header_lines + 1) for f in files)
+        con.execute(f"INSERT INTO _scan_files VALUES {rows}")
     if any(counts.get(f.read_as, reconcile.CsvCounts()).breaks for f in files):
         row_breaks = " + ".join(reconcile.line_breaks_sql(c) for c in [*columns, OTHER_TEXT_COLUMN])
         offset = (
@@ -541,13 +543,16 @@ def _number_lines(
             SELECT rowid AS _row, *, {row_breaks} AS _breaks FROM {stage}
         ),
         numbered AS (SELECT *, {offset} AS _extra_lines FROM staged),
-        starts AS (SELECT _scan_path, min(_row) AS first_row FROM staged GROUP BY _scan_path)
-        SELECT n._scan_path,
-               n._row - st.first_row + f.first_line + n._extra_lines AS _logical_line,
+        starts AS (
+            SELECT s._scan_path, any_value(f.rel) AS rel,
+                   any_value(f.first_line) - min(s._row) AS line_base
+            FROM staged AS s JOIN _scan_files AS f ON f.scan_path = s._scan_path
+            GROUP BY s._scan_path
+        )
+        SELECT n._scan_path, st.rel,
+               n._row + st.line_base + n._extra_lines AS _logical_line,
                n._breaks, {", ".join("n." + c for c in columns)}
-        FROM numbered AS n
-        JOIN starts AS st USING (_scan_path)
-        JOIN _scan_files AS f ON f.scan_path = n._scan_path
+        FROM numbered AS n JOIN starts AS st USING (_scan_path)
         """
     )
     shifts = _blank_line_shifts(con, logical, files)
@@ -558,7 +563,7 @@ def _number_lines(
             "CREATE OR REPLACE TEMP TABLE _blank_shifts "
             "(scan_path VARCHAR, logical_from BIGINT, shift BIGINT)"
         )
-        con.executemany("INSERT INTO _blank_shifts VALUES (?, ?, ?)", shifts)
+        con.execute(f"INSERT INTO _blank_shifts VALUES {values_sql(shifts)}")
         line = "l._logical_line + coalesce(b.shift, 0)"
         blank_join = (
             "ASOF LEFT JOIN _blank_shifts AS b "
@@ -569,10 +574,9 @@ def _number_lines(
     con.execute(
         f"""
         CREATE TEMP VIEW {table} AS
-        SELECT f.rel AS _file, {line} AS _line, {", ".join("l." + c for c in columns)}
+        SELECT l.rel AS _file, {line} AS _line, {", ".join("l." + c for c in columns)}
         FROM {logical} AS l
         {blank_join}
-        JOIN _scan_files AS f ON f.scan_path = l._scan_path
         """
     )
 

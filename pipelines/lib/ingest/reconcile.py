@@ -15,7 +15,7 @@ checks every file's rows read against it; a file where they differ fails with bo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -23,7 +23,7 @@ import duckdb
 from pipelines.lib.contract import Entity
 from pipelines.lib.ingest.byte_scan import ByteScan
 from pipelines.lib.ingest.redaction import shown
-from pipelines.lib.sql_text import ident, quote_literal
+from pipelines.lib.sql_text import ident, values_sql
 
 LINE_BREAK_RULE = "line_break"  # rule names: `<column>.line_break`
 # The stage column holding the text of the columns the contract does not know, when it has a
@@ -224,21 +224,13 @@ def quarantine_swallowed(
             )
             extra[rel] = extra.get(rel, 0) + value.extra_records
     if rows:
-        cells = _values_list((r[0], r[1], r[2]) for r in rows)
+        cells = values_sql((r[0], r[1], r[2]) for r in rows)
         con.execute(
             f"DELETE FROM {problems} WHERE (_file, _line, column_name) IN "
             f"(SELECT * FROM (VALUES {cells}))"
         )
-        con.executemany(
+        con.execute(
             f"INSERT INTO {problems} (_file, _line, column_name, value, reason, rule) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
+            f"VALUES {values_sql(rows)}"
         )
     return extra
-
-
-def _values_list(rows: Iterable[tuple]) -> str:
-    return ", ".join(
-        "(" + ", ".join(str(v) if isinstance(v, int) else quote_literal(v) for v in row) + ")"
-        for row in rows
-    )
