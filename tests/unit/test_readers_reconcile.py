@@ -27,11 +27,12 @@ def reference_lines(data: bytes) -> tuple[int, list[int]]:
 def test_byte_scan_counts_lines_and_blank_lines_across_any_chunking():
     rng = random.Random(20261130)
     for _ in range(5000):
-        data = bytes(rng.choice(b"ab\n\r\n\r") for _ in range(rng.randint(0, 30)))
+        data = bytes(rng.choice(b"ab\n\r\n\r\r") for _ in range(rng.randint(0, 30)))
         cuts = sorted(rng.sample(range(len(data) + 1), min(len(data) + 1, rng.randint(0, 4))))
         chunks = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
         scan = scan_chunks(chunks, probe_utf8=False)
         assert (scan.lines, list(scan.blank_lines)) == reference_lines(data), (data, chunks)
+        assert scan.has_lone_cr == (b"\r" in data.replace(b"\r\n", b"")), (data, chunks)
 
 
 def test_byte_scan_finds_utf8_only_in_files_that_are_utf8():

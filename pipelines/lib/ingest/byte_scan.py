@@ -76,7 +76,8 @@ class ByteScanner:
         self._scan = ByteScan()
         self._probe = codecs.getincrementaldecoder("utf-8")() if probe_utf8 else None
         self._started = False
-        self._prefix = b""  # the last two bytes of the previous chunk
+        # The last two bytes of the previous chunk; at the start two bytes that end no line.
+        self._prefix = b"\x00\x00"
         self._pending_cr = False  # the previous chunk ended with `\r`: maybe half of `\r\n`
         self._tail = b""  # the current line's bytes from earlier chunks (for a column)
 
@@ -112,7 +113,7 @@ class ByteScanner:
                 self._scan.utf8 = None  # a truncated sequence at the end: not UTF-8 after all
         elif self._scan.utf8 is not None and not self._scan.utf8.is_bom:
             self._scan.utf8 = None  # the probe stopped on a byte UTF-8 does not allow
-        if self._prefix and self._prefix[-1:] not in (b"\n", b"\r"):
+        if self._started and self._prefix[-1:] not in (b"\n", b"\r"):
             self._scan.lines += 1  # an unterminated last line
         return self._scan
 
@@ -143,8 +144,8 @@ class ByteScanner:
         """Count the line breaks of a chunk (never ending in half a `\r\n`) and note blank lines.
 
         Vectorised: `bytes.count` and a two-byte search cost about four times as much per MB.
-        The last two bytes of the previous chunk are prepended, so a blank line across the
-        boundary is seen.
+        The last two bytes of the previous chunk are prepended (two NUL bytes before the first),
+        so a blank line across the boundary is seen.
         """
         scan = self._scan
         data = self._prefix + chunk
@@ -155,25 +156,26 @@ class ByteScanner:
         self._prefix = data[-2:]
         values = np.frombuffer(data, dtype=np.uint8)
         ends = values == 10
-        crlf = None
-        if b"\r" in data:
+        if b"\r" not in data:  # Unix line ends: a break right after a break ends a blank line
+            blank_from, blank = 1, ends[1:] & ends[:-1]
+        else:
             carriage = values == 13
             lone = carriage.copy()
             lone[:-1] &= ~ends[1:]
-            if lone[skip:].any():
-                scan.has_lone_cr = True
-            crlf = np.zeros_like(ends)
-            crlf[1:] = ends[1:] & carriage[:-1]
-            ends |= lone
+            if not lone.any():  # Windows line ends: `\n\r\n` ends a blank line
+                blank_from = 2
+                blank = ends[2:] & ((carriage[1:-1] & ends[:-2]) | ends[1:-1])
+            else:  # lone `\r` breaks: the byte before a break's first byte is a break's end
+                scan.has_lone_cr = scan.has_lone_cr or bool(lone[skip:].any())
+                crlf = np.zeros_like(ends)
+                crlf[1:] = ends[1:] & carriage[:-1]
+                ends |= lone
+                before = np.zeros_like(ends)
+                before[1:] = ends[:-1]
+                before[2:][crlf[2:]] = ends[:-2][crlf[2:]]
+                blank_from, blank = 0, ends & before
         new_ends = ends[skip:]
-        # A line is blank when the byte before its break is itself the end of a break.
-        before = np.zeros_like(ends)
-        before[1:] = ends[:-1]
-        if crlf is not None:
-            before_crlf = np.zeros_like(ends)
-            before_crlf[2:] = ends[:-2]
-            before = np.where(crlf, before_crlf, before)
-        blank = (ends & before)[skip:]
+        blank = blank[skip - blank_from :]  # aligned with new_ends
         if blank.any():
             positions = np.flatnonzero(new_ends)
             numbers = scan.lines + np.searchsorted(positions, np.flatnonzero(blank)) + 1
