@@ -167,3 +167,19 @@ def test_a_workbook_that_never_held_an_entity_is_a_warning(tmp_path):
         "has sheets: objetivos (add a sheet's name under sources.swot.sheets in kam.yml if one "
         "of them holds swot)"
     ) in logged
+
+
+def test_two_headers_for_one_contract_column_fail_but_unknown_twins_do_not(tmp_path):
+    settings = settings_for(tmp_path)
+    header = "product_id,product_name,product_category,list_price"
+    land_bytes(settings, "sales/products.csv", f"{header},List Price\nP1,a,x,1,2\n".encode())
+
+    (load,) = ingest_entity(settings, "products").files
+
+    assert load.message == (
+        "sales/products.csv line 1: ambiguous header: 'list_price', 'List Price' all map to "
+        "'list_price'; keep one or fix column_map"
+    )
+    # Columns nobody loads may repeat a name: nothing is ambiguous about ignoring both.
+    land_bytes(settings, "sales/products.csv", f"{header},Notes,NOTES\nP1,a,x,1,n,m\n".encode())
+    ingest_entity(settings, "products").raise_for_failures()
