@@ -1,4 +1,4 @@
-"""The one Definitions object of the KAM code location (`kam dev`, `dagster-webserver -m pipelines.definitions`)."""
+"""The one Definitions object of the KAM code location (`kam dev` serves it in the UI)."""
 
 from __future__ import annotations
 
