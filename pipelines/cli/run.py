@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -113,17 +114,21 @@ def run_pipeline(
 
 
 def summarize(
-    result: dg.ExecuteInProcessResult, seconds: float, *, planned_steps: list[str] = ()
+    result: dg.ExecuteInProcessResult, seconds: float, *, planned_steps: Sequence[str] = ()
 ) -> RunOutcome:
     outcome = RunOutcome(success=result.success, run_id=result.run_id, seconds=seconds)
     loaded: dict[str, dict[str, int]] = defaultdict(dict)
     started: set[str] = set()
+    run_failure = ""
     for event in result.all_events:
         kind = event.event_type_value
         if kind == "STEP_START":
             started.add(event.step_key or "?")
-        elif kind == "STEP_FAILURE":
-            outcome.failures.append(f"{event.step_key}: {failure_reason(event)}")
+        elif kind in ("STEP_FAILURE", "RESOURCE_INIT_FAILURE"):
+            # A resource that cannot start (the settings, the writer lock) fails before a step.
+            outcome.failures.append(f"{event.step_key or 'run'}: {failure_reason(event)}")
+        elif kind == "PIPELINE_FAILURE" and not outcome.failures:
+            run_failure = failure_reason(event)
         elif kind == "STEP_SKIPPED":
             outcome.skipped_steps.append(event.step_key or "?")
         elif kind == "ASSET_CHECK_EVALUATION":
@@ -145,6 +150,8 @@ def summarize(
                 }
             elif key == "publish/published_warehouse":
                 outcome.published = metadata
+    if not result.success and not outcome.failures:
+        outcome.failures.append(f"run: {run_failure or 'failed'}")
     # Steps after a failure are abandoned without an event of their own.
     outcome.skipped_steps += [
         step for step in planned_steps if step not in started and step not in outcome.skipped_steps

@@ -26,12 +26,14 @@ _ERRORS_MARKER = "Errors parsed from dbt logs:"
 
 def describe_dbt_failure(target_path: Path, error_text: str = "") -> str:
     """Several plain lines: a headline, one line per failed node, where dbt's log is."""
-    failures = failed_nodes(target_path)
+    results = failed_results(target_path)
     log = target_path / "dbt.log"
-    every_message = "\n".join([error_text, *failures])
-    full = disk_full_in_text(every_message)
+    # Before any value is redacted: a path in the message names the full file system.
+    full = disk_full_in_text("\n".join([error_text, *(message for _, message in results)]))
     if full:
         return full
+    files = _node_files(target_path / "manifest.json")
+    failures = [_describe_node(unique_id, message, files) for unique_id, message in results]
     if failures:
         lines = [f"dbt build: {len(failures)} model(s) or test(s) failed:"]
         lines += [f"- {failure}" for failure in failures[:SHOWN_FAILURES]]
@@ -48,27 +50,26 @@ def describe_dbt_failure(target_path: Path, error_text: str = "") -> str:
     return "\n".join(lines)
 
 
-def failed_nodes(target_path: Path) -> list[str]:
-    """`<kind> <name> (<file>): <message>` for every failed node of the invocation."""
+def failed_results(target_path: Path) -> list[tuple[str, str]]:
+    """(unique_id, dbt's message) of every failed node of the invocation, in run order."""
     results_path = target_path / "run_results.json"
-    if not results_path.is_file():
-        return []
     try:
         results = json.loads(results_path.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
         return []
-    files = _node_files(target_path / "manifest.json")
-    described = []
-    for result in results:
-        if str(result.get("status", "")).lower() not in FAILED_STATUSES:
-            continue
-        unique_id = str(result.get("unique_id", "?"))
-        kind, _, rest = unique_id.partition(".")
-        name = rest.split(".")[1] if rest.count(".") >= 1 else rest
-        where = f" ({files[unique_id]})" if unique_id in files else ""
-        message = _one_paragraph(str(result.get("message") or "failed"))
-        described.append(f"{kind} {name}{where}: {message}")
-    return described
+    return [
+        (str(result.get("unique_id", "?")), str(result.get("message") or "failed"))
+        for result in results
+        if str(result.get("status", "")).lower() in FAILED_STATUSES
+    ]
+
+
+def _describe_node(unique_id: str, message: str, files: dict[str, str]) -> str:
+    """`<kind> <name> (<file>): <message>`."""
+    kind, _, rest = unique_id.partition(".")
+    name = rest.split(".")[1] if "." in rest else rest
+    where = f" ({files[unique_id]})" if unique_id in files else ""
+    return f"{kind} {name}{where}: {_one_paragraph(message)}"
 
 
 def dbt_error_lines(error_text: str) -> list[str]:
