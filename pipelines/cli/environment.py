@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from pipelines.lib.config import Settings, load_settings
+from pipelines.lib.disk_full import DiskFullError, disk_full_message
 
 # One writer at a time, also for runs launched from the UI, the schedule or the sensor: the run
 # queue starts them one after another (the writer lock covers runs started from the CLI too).
@@ -34,7 +35,14 @@ def configure(
     settings = load_settings(config, home=home, landing=landing, dbt_target=dbt_target)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(settings))
+    try:
+        folder = prepare_dagster_home(settings)
+    except OSError as error:  # the first write of a command: a full disk names the home
+        message = disk_full_message(error, where=dagster_home(settings))
+        if message is None:
+            raise
+        raise DiskFullError(message) from None
+    os.environ["DAGSTER_HOME"] = str(folder)
     return settings
 
 

@@ -13,7 +13,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import dagster as dg
 
@@ -23,6 +23,13 @@ DBT_STEP_KEY = "kam_dbt_models"
 # dbt's per-node verdicts and totals. Its closing "Failure in ..." paragraphs are left out: the
 # run's summary states each failure once, with the file it is in.
 _DBT_LINES_SHOWN = ("Finished running", "Done.", "Completed with")
+_STORAGE_NOTICES = (
+    "Exception while writing logger call to event log",
+    # SQLAlchemy's continuation lines of the same notice
+    "[SQL: ",
+    "[parameters: ",
+    "(Background on this error at: https://sqlalche.me",
+)
 _SHOWN_EVENTS = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_UP_FOR_RETRY"}
 # Dagster's own notes on steps left out after a failure (with the failed step named once per
 # input); the summary names those steps once instead.
@@ -126,23 +133,36 @@ def compact_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger
     return logger
 
 
-class _DbtLineFilter(io.TextIOBase):
-    """Pass through only dbt's verdict lines; dagster-dbt echoes every dbt line to stdout."""
+class _LineFilter(io.TextIOBase):
+    """A text stream that passes each complete line through `render` (None drops it)."""
 
-    def __init__(self, target: io.TextIOBase) -> None:
+    def __init__(self, target: io.TextIOBase, render: Callable[[str], str | None]) -> None:
         self.target = target
+        self.render = render
         self.pending = ""
 
     def write(self, text: str) -> int:
         self.pending += text
         *lines, self.pending = self.pending.split("\n")
         for line in lines:
-            if _is_dbt_verdict(line):
-                self.target.write(f"{'':9} {DBT_STEP_KEY:<32} dbt: {line.strip()}\n")
+            shown = self.render(line)
+            if shown is not None:
+                self.target.write(shown + "\n")
         return len(text)
 
     def flush(self) -> None:
         self.target.flush()
+
+
+def _dbt_verdict_line(line: str) -> str | None:
+    """dagster-dbt echoes every dbt line to stdout; only the verdicts are shown."""
+    return f"{'':9} {DBT_STEP_KEY:<32} dbt: {line.strip()}" if _is_dbt_verdict(line) else None
+
+
+def _without_storage_notices(line: str) -> str | None:
+    """Dagster writes a notice per log call it could not store (a full disk under <home>);
+    the run's summary says that once, naming the place."""
+    return None if line.startswith(_STORAGE_NOTICES) else line
 
 
 def _is_dbt_verdict(line: str) -> bool:
@@ -155,6 +175,15 @@ def _is_dbt_verdict(line: str) -> bool:
 
 @contextlib.contextmanager
 def dbt_output_filtered() -> Iterator[None]:
-    """While a run executes, keep dbt's per-node chatter off the terminal (it is in dbt's log)."""
-    with contextlib.redirect_stdout(_DbtLineFilter(sys.stdout)):
-        yield
+    """While a run executes, keep dbt's per-node chatter off the terminal (it is in dbt's log),
+    and Dagster's notices about log records it could not store."""
+    stdout = _LineFilter(sys.stdout, _dbt_verdict_line)
+    stderr = _LineFilter(sys.stderr, _without_storage_notices)
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            yield
+        finally:
+            for stream in (stdout, stderr):
+                if stream.pending:
+                    stream.write("\n")
+                stream.flush()
