@@ -79,6 +79,10 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path, landing: Path) 
     assert "expected a date YYYY-MM-DD, e.g. 2026-10-30" in as_of.stderr
     assert not home.exists()
 
+    period = run_kam(home, landing, "--period", "1999-01", timeout=300)
+    assert period.returncode == 2
+    assert "no invoice files for period 1999-01" in period.stderr
+
     select = run_kam(home, landing, "--select", 'key:"marts/acount_tiers"+', timeout=300)
     assert select.returncode == 2, select.stdout + select.stderr
     assert "no asset has the key 'marts/acount_tiers'; closest: marts/account_tiers" in (
@@ -86,6 +90,20 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path, landing: Path) 
     )
     assert "Traceback" not in select.stderr
     assert not (home / "bronze").exists() and not (home / ".writer.lock").exists()
+
+
+def test_a_period_rerun_reloads_that_month_and_publishes(home: Path, landing: Path) -> None:
+    folder = landing / "sales" / "invoice_lines"
+    month = sorted(path.stem.removeprefix("invoice_lines_")[:7] for path in folder.glob("*.csv"))[
+        -1
+    ]
+    files = len(list(folder.glob(f"invoice_lines_{month}-*.csv")))
+
+    result = run_kam(home, landing, "--period", month, "--force")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"invoice_lines: {files} file(s) loaded" in result.stderr
+    assert "published: version" in result.stdout
 
 
 def test_a_read_only_installation_runs_and_builds_its_docs(

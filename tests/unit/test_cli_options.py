@@ -69,3 +69,33 @@ def test_summary_says_each_reason_once_and_what_stays_published() -> None:
     outcome.previous_version = None
     assert "nothing was published (no version had been published yet)" in describe(outcome)
     assert "previously published" not in describe(outcome)
+
+
+def test_messages_never_lead_with_a_dagster_class_name() -> None:
+    from pipelines.cli.progress import plain_error_text
+
+    assert plain_error_text(
+        "dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred\n"
+    ) == ("Error occurred")
+    assert plain_error_text("Failure: not published: gx_mart_x") == "not published: gx_mart_x"
+    assert (
+        plain_error_text("pipelines.lib.ingest.errors.IngestError: a.csv line 2: expected a date")
+        == "a.csv line 2: expected a date"
+    )
+    # Anything else keeps its class: it is a bug to report, and the class says which.
+    assert plain_error_text("KeyError: 'account_id'") == "KeyError: 'account_id'"
+
+
+def test_progress_leaves_out_dagsters_notes_on_abandoned_steps() -> None:
+    import logging
+
+    from pipelines.cli.progress import CompactFilter
+
+    def record(step: str, text: str) -> logging.LogRecord:
+        entry = logging.LogRecord("kam", logging.ERROR, __file__, 1, text, None, None)
+        entry.dagster_meta = {"step_key": step, "orig_message": text}
+        return entry
+
+    keep = CompactFilter().filter
+    assert not keep(record("clv_models", "Dependencies for step clv_models failed: ['x', 'x']."))
+    assert keep(record("bronze__accounts", "accounts: 1 file(s) loaded, 40 row(s)"))
