@@ -49,8 +49,22 @@ def service_commands(port: int, host: str) -> dict[str, list[str]]:
     }
 
 
+def prepare_instance() -> None:
+    """Create the Dagster instance's storage (SQLite under DAGSTER_HOME) once, here: the
+    webserver and the daemon starting together on a new home would both create the same
+    tables, and one of them fails ("table alembic_version already exists")."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    instance.get_runs(limit=1)
+    instance.all_instigator_state()
+    instance.get_asset_keys()
+    instance.dispose()
+
+
 def serve(settings: Settings, *, port: int, host: str = "127.0.0.1") -> int:
     """Run the UI and the daemon until a signal; 0 when stopped on request, 1 when one died."""
+    prepare_instance()
     env = child_environment(settings)
     processes: dict[str, subprocess.Popen] = {}
     stop_requested: list[int] = []
