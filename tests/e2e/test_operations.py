@@ -103,7 +103,7 @@ def test_a_period_rerun_reloads_that_month_and_publishes(home: Path, landing: Pa
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"invoice_lines: {files} file(s) loaded" in result.stderr
-    assert "published: version" in result.stdout
+    assert "published: " in result.stdout  # a new version, or "nothing changed since version"
 
 
 def test_a_read_only_installation_runs_and_builds_its_docs(
