@@ -156,6 +156,17 @@ def test_a_failing_check_blocks_publish(home: Path, landing: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "nothing was published" in result.stderr
     assert file_sha256(published) == before
+    # dbt's failure in plain lines, once: which test, in which file, what it found.
+    assert "dbt build: 1 model(s) or test(s) failed:" in result.stderr
+    reason = (
+        "- test relationships_dim_accounts_owner_kam_id__kam_id__ref_dim_kams_ "
+        "(models/marts/accounts/_accounts__models.yml): Got 1 result, configured to fail if != 0"
+    )
+    assert result.stderr.count(reason) == 1, result.stderr
+    assert "dbt CLI process" not in result.stderr and "Traceback" not in result.stderr
+    assert "not run because of the failure: clv_models, publish__published_warehouse" in (
+        result.stderr
+    )
 
     # Rerunning only a mart downstream of the failure cannot vouch for the rest of the build.
     rerun = run_kam(home, landing, "--select", 'key:"marts/account_tiers"+')
@@ -284,8 +295,9 @@ def test_docs_site_builds_for_analysts(published_home: Path) -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    site = REPO / "dbt_project" / "target"
+    site = published_home / "docs"  # under the home, never in the installation
     assert (site / "index.html").is_file() and (site / "catalog.json").is_file()
+    assert f"docs site: {site / 'index.html'}" in result.stdout
 
 
 def add_a_new_day(landing: Path) -> None:

@@ -20,7 +20,6 @@ from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import connect_build_db, duckdb_config, existing_tables, failed_steps
 from pipelines.lib.mart_docs import MartDoc, MartDocsError, read_mart_docs
 from pipelines.lib.publish import PublishError, PublishRecord, publish_build
-from pipelines.lib.publish_record import DEFAULT_CURRENCY
 from pipelines.lib.quality import DERIVED_BATCH_SQL, MART_SUITES, validate_frame
 
 PUBLISH_KEY = dg.AssetKey(["publish", "published_warehouse"])
@@ -114,8 +113,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
             run_id=context.run_id,
             as_of_date=as_of,
             checks=checks,
-            # Settings written before the currency setting existed have no such field.
-            currency=getattr(settings, "currency", None) or DEFAULT_CURRENCY,
+            currency=settings.currency,
         )
         try:
             published = publish_build(
