@@ -58,6 +58,9 @@ class Settings:
     duckdb_memory_limit: str = "1GB"
     keep_versions: int = 7
     expose_contact_names: bool = False
+    currency: str = "BRL"
+    report_lang: str = "pt"
+    report_tiers: tuple[str, ...] = ("key", "strategic")
     dbt_target: str = "duckdb"
     dbt_vars: dict[str, Any] = field(default_factory=dict)
     formats: dict[str, ParseFormat] = field(default_factory=dict)
@@ -119,6 +122,7 @@ def load_settings(
     duckdb_cfg = raw.get("duckdb") or {}
     publish = raw.get("publish") or {}
     dbt_cfg = raw.get("dbt") or {}
+    report = raw.get("report") or {}
     return Settings(
         home=home_path,
         landing=landing_path,
@@ -128,6 +132,9 @@ def load_settings(
         duckdb_memory_limit=str(duckdb_cfg.get("memory_limit", "1GB")),
         keep_versions=int(publish.get("keep_versions", 7)),
         expose_contact_names=bool(publish.get("expose_contact_names", False)),
+        currency=str(raw.get("currency", "BRL")),
+        report_lang=str(report.get("lang", "pt")),
+        report_tiers=tuple(report.get("tiers") or ("key", "strategic")),
         dbt_target=str(os.environ.get("KAM_DBT_TARGET") or dbt_cfg.get("target", "duckdb")),
         dbt_vars=dict(dbt_cfg.get("vars") or {}),
         formats=formats,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_compact_currency, format_currency, format_decimal
@@ -41,26 +41,26 @@ class Formatter:
         """R$ 1.234,56 (pt) / R$1,234.56 (en): cents kept, as in the ERP the figures come from."""
         if _missing(value):
             return MISSING
-        return format_currency(Decimal(str(value)), self.currency, locale=self.locale)
+        return format_currency(_half_up(value, 2), self.currency, locale=self.locale)
 
     def money_compact(self, value: Number | None) -> str:
         """R$ 65,7 mi (pt) / R$65.7M (en): for headline figures and chart axes."""
         if _missing(value):
             return MISSING
         return format_compact_currency(
-            round(float(value)), self.currency, locale=self.locale, fraction_digits=1
+            _half_up(value, 0), self.currency, locale=self.locale, fraction_digits=1
         )
 
     def integer(self, value: Number | None) -> str:
         if _missing(value):
             return MISSING
-        return format_decimal(round(float(value)), format="#,##0", locale=self.locale)
+        return format_decimal(_half_up(value, 0), format="#,##0", locale=self.locale)
 
     def number(self, value: Number | None, digits: int = 1) -> str:
         if _missing(value):
             return MISSING
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(Decimal(str(value)), format=pattern, locale=self.locale)
+        return format_decimal(_half_up(value, digits), format=pattern, locale=self.locale)
 
     def pct(self, value: Number | None, digits: int = 1) -> str:
         """A percentage already on 0-100 (the marts' `_pct` columns): 79,3%."""
@@ -107,6 +107,11 @@ class Formatter:
             return MISSING
         name = format_date(value, "MMM", locale=self.locale).rstrip(".")
         return f"{name}/{value.year}" if self.lang == "pt" else f"{name} {value.year}"
+
+
+def _half_up(value: Number, digits: int) -> Decimal:
+    """Rounded as people round (79.25 -> 79.3), not to even as Babel and `round` do."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def _missing(value: object) -> bool:

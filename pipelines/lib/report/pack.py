@@ -24,8 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from babel.numbers import is_currency
 
 from pipelines.lib.contract import TIERS
+from pipelines.lib.publish import CURRENT_POINTER_NAME, VERSIONS_DIR_NAME
 from pipelines.lib.report import content as pack_content
 from pipelines.lib.report import pdf as printing
 from pipelines.lib.report.browser import find_chromium
@@ -84,9 +86,9 @@ def build_review_pack(
     started = time.monotonic()
     published_db = Path(published_db)
     out_dir = Path(out_dir)
-    _validate(published_db, lang=lang, tiers=tiers)
+    _validate(published_db, lang=lang, tiers=tiers, currency=currency)
     executable = find_chromium(chromium) if pdf else None
-    version = published_db.parent.name
+    version = _version_of(published_db)
     generated_at = (now or datetime.now(UTC)).replace(tzinfo=None)
 
     partial = out_dir.with_name(out_dir.name + ".partial")
@@ -133,9 +135,11 @@ def build_review_pack(
     )
 
 
-def _validate(published_db: Path, *, lang: str, tiers: Sequence[str]) -> None:
+def _validate(published_db: Path, *, lang: str, tiers: Sequence[str], currency: str) -> None:
     if lang not in LOCALES:
         raise ReportError(f"language {lang!r}: expected one of {', '.join(LOCALES)}")
+    if not is_currency(currency):
+        raise ReportError(f"currency {currency!r}: expected an ISO 4217 code such as BRL or USD")
     unknown = [tier for tier in tiers if tier not in TIERS]
     if unknown or not tiers:
         raise ReportError(
@@ -144,6 +148,17 @@ def _validate(published_db: Path, *, lang: str, tiers: Sequence[str]) -> None:
         )
     if not published_db.is_file():
         raise ReportError(f"{published_db}: no published DuckDB file there")
+
+
+def _version_of(published_db: Path) -> str:
+    """`versions/<version>/kam.duckdb` names its version; `published/kam.duckdb` (the link BI
+    opens) is the version its `CURRENT` file names."""
+    if published_db.parent.parent.name == VERSIONS_DIR_NAME:
+        return published_db.parent.name
+    pointer = published_db.with_name(CURRENT_POINTER_NAME)
+    if pointer.is_file() and pointer.read_text(encoding="utf-8").strip():
+        return pointer.read_text(encoding="utf-8").strip()
+    return published_db.stem
 
 
 @dataclass(frozen=True)
