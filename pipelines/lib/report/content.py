@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.lib.contract import KPIS
 from pipelines.lib.report import charts, palette, queries
 from pipelines.lib.report.formatting import Formatter
 from pipelines.lib.report.messages import Catalogue
@@ -29,10 +30,6 @@ CATEGORIES_SHOWN = 6  # the rest of an account's product mix is one "other" band
 TIER_HISTORY_SHOWN = 4
 COCKPIT_RISKS_SHOWN = 12
 TOP_SHARE_OF_ACCOUNTS = 0.2  # "the top 20 % of accounts bring X % of revenue"
-
-# KPIs and how their targets and actuals read.
-MONEY_KPIS = {"net_revenue"}
-PERCENT_KPIS = {"sla_compliance_pct"}
 
 
 @dataclass(frozen=True)
@@ -176,10 +173,11 @@ def gather(
         tiers=tuple(tiers),
         limits=limits,
     )
-    summaries = _account_summaries(con, context)
+    objectives = queries.objectives(con, context.plan_period)
+    summaries = _account_summaries(con, context, objectives)
     pack_ids = [s.account_id for s in summaries.values() if s.has_page]
-    accounts = _account_pages(con, context, summaries, pack_ids)
-    kams = _kam_pages(con, context, summaries)
+    accounts = _account_pages(con, context, summaries, pack_ids, objectives)
+    kams = _kam_pages(con, context, summaries, objectives)
     cockpit = _cockpit(con, context, summaries, kams)
     return PackContent(context=context, cockpit=cockpit, kams=kams, accounts=accounts)
 
@@ -188,7 +186,7 @@ def gather(
 
 
 def _account_summaries(
-    con: duckdb.DuckDBPyConnection, context: Context
+    con: duckdb.DuckDBPyConnection, context: Context, objectives: list[Row]
 ) -> dict[str, AccountSummary]:
     as_of_month = date(context.as_of.year, context.as_of.month, 1)
     summaries = {
@@ -200,7 +198,7 @@ def _account_summaries(
         if summary is not None:
             summary.reasons = risk_reasons(signal, context)
     per_account: dict[str, list[Row]] = defaultdict(list)
-    for objective in queries.objectives(con, context.plan_period):
+    for objective in objectives:
         per_account[objective["account_id"]].append(objective)
     for account_id, rows in per_account.items():
         if account_id in summaries:
@@ -292,6 +290,7 @@ def _account_pages(
     context: Context,
     summaries: dict[str, AccountSummary],
     account_ids: list[str],
+    objectives: list[Row],
 ) -> list[AccountPage]:
     as_of_month = date(context.as_of.year, context.as_of.month, 1)
     first_month = queries.months_back(as_of_month, REVENUE_TREND_MONTHS - 1)
@@ -302,9 +301,9 @@ def _account_pages(
     for row in queries.monthly_revenue_by_category(con, account_ids, first_month, as_of_month):
         revenue[row["account_id"]].append(row)
     units = {row["account_id"]: row for row in queries.decision_units(con, account_ids)}
-    objectives: dict[str, list[Row]] = defaultdict(list)
-    for row in queries.objectives(con, context.plan_period):
-        objectives[row["account_id"]].append(row)
+    per_account: dict[str, list[Row]] = defaultdict(list)
+    for row in objectives:
+        per_account[row["account_id"]].append(row)
     sla_12m = {
         row["account_id"]: row
         for row in queries.sla_by_account(
@@ -329,7 +328,7 @@ def _account_pages(
                 product_mix=mix,
                 decision_unit=unit if context.delivery.contacts else None,
                 decision_unit_gaps=decision_unit_gaps(unit, context) if unit else [],
-                objectives=sorted(objectives[account_id], key=lambda row: _kpi_order(row["kpi"])),
+                objectives=sorted(per_account[account_id], key=lambda row: _kpi_order(row["kpi"])),
                 sla_12m=sla_12m.get(account_id),
                 clv=summary.churn,
             )
@@ -432,8 +431,6 @@ def _revenue_trend_and_mix(
 
 
 def _kpi_order(kpi: str) -> int:
-    from pipelines.lib.contract import KPIS
-
     return KPIS.index(kpi) if kpi in KPIS else len(KPIS)
 
 
@@ -441,20 +438,20 @@ def _kpi_order(kpi: str) -> int:
 
 
 def _kam_pages(
-    con: duckdb.DuckDBPyConnection, context: Context, summaries: dict[str, AccountSummary]
+    con: duckdb.DuckDBPyConnection,
+    context: Context,
+    summaries: dict[str, AccountSummary],
+    objectives: list[Row],
 ) -> list[KamPage]:
     owned: dict[str, list[AccountSummary]] = defaultdict(list)
     for summary in summaries.values():
         if summary.profile["owner_kam_id"]:
             owned[summary.profile["owner_kam_id"]].append(summary)
-    objectives: dict[str, list[Row]] = defaultdict(list)
-    for row in queries.objectives(con, context.plan_period):
-        name = (
-            summaries[row["account_id"]].profile["account_name"]
-            if row["account_id"] in summaries
-            else row["account_id"]
-        )
-        objectives[row["kam_id"]].append({**row, "account_name": name})
+    per_kam: dict[str, list[Row]] = defaultdict(list)
+    for row in objectives:
+        profile = summaries.get(row["account_id"])
+        name = profile.profile["account_name"] if profile else row["account_id"]
+        per_kam[row["kam_id"]].append({**row, "account_name": name})
     pages = []
     for kam in queries.kam_quarter(con, context.plan_period):
         accounts = sorted(
@@ -466,7 +463,7 @@ def _kam_pages(
                 kam=kam,
                 accounts=accounts,
                 objectives=sorted(
-                    objectives[kam["kam_id"]],
+                    per_kam[kam["kam_id"]],
                     key=lambda row: (row["account_name"], _kpi_order(row["kpi"])),
                 ),
                 limits_text=_limits_text(kam["role"], context),

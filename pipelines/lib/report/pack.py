@@ -49,7 +49,8 @@ class ReviewPackSummary:
     account_pages: int
     pdfs: int  # PDF files, bundles included
     pdf_pages: int  # printed A4 pages over every single-page PDF (bundles not counted again)
-    seconds: float
+    seconds: float  # the whole build
+    pdf_seconds: float = 0.0  # of which printing and bundling
 
     def describe(self) -> str:
         pdf_part = (
@@ -116,8 +117,10 @@ def build_review_pack(
             con.close()
         written = _write_pages(content, partial, with_pdf=executable is not None)
         pdfs = pdf_pages = 0
+        printing_started = time.monotonic()
         if executable is not None:
             pdfs, pdf_pages = _write_pdfs(written, content, partial, executable)
+        pdf_seconds = time.monotonic() - printing_started if executable is not None else 0.0
         _replace(partial, out_dir)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -132,6 +135,7 @@ def build_review_pack(
         pdfs=pdfs,
         pdf_pages=pdf_pages,
         seconds=time.monotonic() - started,
+        pdf_seconds=pdf_seconds,
     )
 
 

@@ -12,7 +12,6 @@ per account would rescan `fct_sales` hundreds of times.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -770,13 +769,3 @@ def _column(
             "the published file is older or newer than this review pack expects"
         )
     return None
-
-
-def parse_check_name(name: str) -> tuple[str, str]:
-    """`bronze/accounts:gx_bronze_accounts` -> (`bronze/accounts`, `gx_bronze_accounts`)."""
-    asset, _, check = name.rpartition(":")
-    return (asset or "—", check)
-
-
-def details_json(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    return json.loads(con.execute("select details_json from meta.publish").fetchone()[0])
