@@ -99,9 +99,9 @@ def pareto_curve(
 ) -> str:
     """Cumulative share of revenue against the share of accounts ranked by revenue; each account
     a dot in its tier's colour; the A-class threshold (80 %) and the top `marked_share` marked."""
-    width, height = HALF_WIDTH, 230
-    frame = _Frame(left=40, top=10, width=width - 52, height=height - 52, y_low=0.0, y_high=1.0)
-    parts = [_open(width, height, "pareto", y_label)]
+    width, height = 290, 215  # drawn smaller than the column, so its labels print larger
+    frame = _Frame(left=42, top=10, width=width - 60, height=height - 54, y_low=0.0, y_high=1.0)
+    parts = [_open(width, height, "pareto", y_label, font_size=12)]
     ticks = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     parts += _y_grid(frame, ticks, percent)
     for tick in ticks:
@@ -110,7 +110,7 @@ def pareto_curve(
     parts.append(_text(frame.left + frame.width / 2, height - 6, x_label, anchor="middle"))
     threshold = frame.y(0.8)
     parts.append(_line(frame.left, threshold, frame.right, threshold, palette.MUTED, dashed=True))
-    parts.append(_text(frame.right, threshold - 4, marker_label, anchor="end", size=9.5))
+    parts.append(_text(frame.right, threshold - 4, marker_label, anchor="end", size=11))
     points = [(0.0, 0.0), *zip(account_shares, revenue_shares, strict=True)]
     path = " ".join(f"{frame.x_share(x):.1f},{frame.y(y):.1f}" for x, y in points)
     parts.append(
@@ -139,14 +139,14 @@ def pareto_curve(
             f'fill="{palette.tier_colour(tiers[index])}" data-tier="{escape(tiers[index] or "")}"/>'
         )
     present = [tier for tier in palette.TIER_ORDER if tier in set(tiers)]
-    legend_top = frame.bottom - 14 * len(present) - 4
+    legend_top = frame.bottom - 15 * len(present) - 4
     for row, tier in enumerate(present):
-        y = legend_top + row * 14
+        y = legend_top + row * 15
         parts.append(
-            f'<circle cx="{frame.right - 70:.1f}" cy="{y - 3.5:.1f}" r="3" '
+            f'<circle cx="{frame.right - 82:.1f}" cy="{y - 4:.1f}" r="3.5" '
             f'fill="{palette.tier_colour(tier)}"/>'
         )
-        parts.append(_text(frame.right - 62, y, tier_labels.get(tier, tier)))
+        parts.append(_text(frame.right - 74, y, tier_labels.get(tier, tier)))
     parts.append(_axis_lines(frame))
     parts.append("</svg>")
     return "".join(parts)
@@ -273,12 +273,14 @@ def stacked_bars(
 # ---- pieces ---------------------------------------------------------------------------------
 
 
-def _open(width: float, height: float, name: str, title: str) -> str:
+def _open(
+    width: float, height: float, name: str, title: str, *, font_size: float = FONT_SIZE
+) -> str:
     label = f' aria-label="{escape(title)}"' if title else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'class="chart" role="img" data-chart="{escape(name)}"{label} '
-        f'font-size="{FONT_SIZE}">'
+        f'font-size="{font_size}">'
     )
 
 
