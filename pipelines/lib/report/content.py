@@ -58,6 +58,7 @@ class Context:
     fmt: Formatter
     tiers: tuple[str, ...]
     limits: WorkloadLimits
+    expose_contact_names: bool = False
 
     @property
     def as_of(self) -> date:
@@ -153,6 +154,7 @@ def gather(
     tiers: Sequence[str],
     limits: WorkloadLimits,
     generated_at: datetime,
+    expose_contact_names: bool = False,
 ) -> PackContent:
     """Run every query once and shape the pages' content."""
     info = queries.publish_info(con)
@@ -172,6 +174,7 @@ def gather(
         fmt=Formatter(lang, currency),
         tiers=tuple(tiers),
         limits=limits,
+        expose_contact_names=expose_contact_names,
     )
     objectives = queries.objectives(con, context.plan_period)
     summaries = _account_summaries(con, context, objectives)
@@ -453,7 +456,9 @@ def _kam_pages(
         name = profile.profile["account_name"] if profile else row["account_id"]
         per_kam[row["kam_id"]].append({**row, "account_name": name})
     pages = []
-    for kam in queries.kam_quarter(con, context.plan_period):
+    for kam in queries.kam_quarter(
+        con, context.plan_period, with_email=context.expose_contact_names
+    ):
         accounts = sorted(
             owned[kam["kam_id"]],
             key=lambda s: (_tier_rank(s.tier), -float(s.profile["revenue_12m"] or 0), s.account_id),

@@ -79,8 +79,9 @@ def build_review_pack(
     """Write the review pack of `published_db` into `out_dir` (replaced atomically).
 
     `tiers`: the tiers whose accounts get a page (and appear in the cockpit's risk list).
-    `expose_contact_names`: LGPD. The pages show decision-unit roles and counts; no published
-    mart carries a contact's name, e-mail or phone by default, and none is read here.
+    `expose_contact_names`: LGPD. Decision units are shown as roles and counts, always (no
+    published mart names a contact). When true, a KAM page also shows the KAM's e-mail, if
+    `dim_kams` was published with it; when false, no e-mail is read, whatever the file holds.
     `chromium`: the browser that prints the PDFs (default: found on PATH); checked before any
     work starts, so a missing browser fails in a second with the install command.
     """
@@ -107,6 +108,7 @@ def build_review_pack(
                 tiers=tiers,
                 limits=workload_limits or WorkloadLimits(),
                 generated_at=generated_at,
+                expose_contact_names=expose_contact_names,
             )
         except duckdb.Error as error:
             raise ReportError(

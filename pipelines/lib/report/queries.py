@@ -238,16 +238,20 @@ def churn_status_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     )
 
 
-def kam_quarter(con: duckdb.DuckDBPyConnection, plan_period: str) -> list[Row]:
+def kam_quarter(
+    con: duckdb.DuckDBPyConnection, plan_period: str, *, with_email: bool = False
+) -> list[Row]:
     """One row per account owner for the quarter: workload, attainment and pace, actions, SLA.
 
     From `kam_scorecard`, with the at-risk count it lacks taken from `objective_attainment`.
     Without a users file there is no scorecard: owners then come from the accounts' owner
-    column, with their accounts counted and nothing else known.
+    column, with their accounts counted and nothing else known. The KAM's e-mail is read only
+    `with_email` (the LGPD setting) and when `dim_kams` was published with it.
     """
+    email = "kams.email" if with_email and "email" in _columns(con, "dim_kams") else "null"
     return _rows(
         con,
-        """
+        f"""
         with owners as (
             select
                 owner_kam_id as kam_id,
@@ -276,6 +280,7 @@ def kam_quarter(con: duckdb.DuckDBPyConnection, plan_period: str) -> list[Row]:
         select
             coalesce(scorecard.kam_id, owners.kam_id) as kam_id,
             kams.kam_name,
+            {email} as kam_email,
             coalesce(scorecard.role, kams.role) as role,
             kams.region,
             coalesce(scorecard.accounts_owned, owners.accounts_owned, 0) as accounts_owned,
