@@ -33,7 +33,7 @@ def build_report(settings: Settings, args: argparse.Namespace) -> ReviewPackSumm
     return build_review_pack(
         published_db,
         published / REPORTS_DIR_NAME / version,
-        lang=args.lang or settings.report_lang,
+        lang=args.lang or settings.report_language,
         tiers=settings.report_tiers,
         expose_contact_names=settings.expose_contact_names,
         currency=settings.currency,

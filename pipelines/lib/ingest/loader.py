@@ -18,10 +18,16 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.config import Settings
-from pipelines.lib.contract import ENTITIES, INVOICE_PERIOD_COLUMN, Entity
+from pipelines.lib.contract import DELIVERY_PERIOD_COLUMN, ENTITIES, Entity
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest import bronze
-from pipelines.lib.ingest.casting import build_checked, build_problems, ident, parse_format_for
+from pipelines.lib.ingest.casting import (
+    ValueRules,
+    build_checked,
+    build_problems,
+    ident,
+    parse_format_for,
+)
 from pipelines.lib.ingest.errors import IngestError
 from pipelines.lib.ingest.files import delivery_period, discover_files, relative_name, sha256_file
 from pipelines.lib.ingest.manifest import append_records, read_manifest
@@ -220,11 +226,17 @@ def _prepare(
 def _parent_keys(
     con: duckdb.DuckDBPyConnection, settings: Settings, contract: Entity
 ) -> dict[str, str] | str:
-    """Temp tables of the parent keys each reference is checked against, or why there are none."""
+    """Temp tables of the parent keys each reference is checked against, or why there are none.
+
+    A reference to an optional entity that was never delivered is not checked: no check may
+    demand rows of an input that is not there (its marts say so instead).
+    """
     tables: dict[str, str] = {}
     for column, parent in contract.references.items():
         folder = bronze.entity_dir(settings, parent)
         if not (folder.is_dir() and any(folder.glob("*.parquet"))):
+            if not ENTITIES[parent].is_required:
+                continue
             return (
                 f"cannot check {column} against {parent}: {parent} has no bronze data yet; "
                 f"ingest {parent} before {contract.name}"
@@ -288,7 +300,8 @@ def _load_batch(
         failures = read_parquet_files(con, "_raw", batch, contract)
     else:
         failures = read_xlsx_files(con, "_raw", batch, source, contract)
-    build_checked(con, "_raw", "_checked", contract, parse_format_for(kind, source))
+    rules = ValueRules(settings.vocabularies, settings.default_country)
+    build_checked(con, "_raw", "_checked", contract, parse_format_for(kind, source), rules)
     build_problems(con, "_checked", "_problems", contract, parents)
 
     read_counts = dict(
@@ -400,7 +413,7 @@ def _bronze_select(
         f"TIMESTAMP {quote_literal(loaded_at.isoformat(sep=' '))} AS _loaded_at",
     ]
     if contract.name == "invoice_lines":
-        lineage.append(f"f.period AS {INVOICE_PERIOD_COLUMN}")
+        lineage.append(f"f.period AS {DELIVERY_PERIOD_COLUMN}")
     select = (
         f"SELECT {', '.join(columns + lineage)} FROM _checked AS c "
         "JOIN _batch_files AS f ON f.rel = c._file"

@@ -115,7 +115,8 @@ def check_columns(
     Unknown extra columns are dropped with a note (the manifest keeps it); a missing required column
     or two headers mapping to one column fail the file, naming what was found.
     """
-    targets, collisions = map_headers(headers, source.column_map)
+    aliases = {alias: column.name for column in entity.columns for alias in column.aliases}
+    targets, collisions = map_headers(headers, source.column_map, aliases)
     if collisions:
         described = "; ".join(
             f"{', '.join(repr(h) for h in found)} all map to {target!r}"
