@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="the review pack: cockpit, KAM and account pages")
     add_location(report)
-    report.add_argument("--lang", choices=("pt", "en"), help="default: kam.yml report.language (pt)")
+    report.add_argument(
+        "--lang", choices=("pt", "en"), help="default: kam.yml report.language (pt)"
+    )
     report.add_argument("--version", help="published version (default: the current one)")
     report.add_argument("--no-pdf", action="store_true", help="HTML pages only, no Chromium")
 

@@ -190,7 +190,7 @@ def test_an_account_page_equals_the_marts(pack_pt, published_db):
     account_id, revenue, lifetime, potential, first, last, tier = query(
         published_db,
         """
-        select account_id, revenue_12m, lifetime_revenue_brl, market_potential_brl,
+        select account_id, revenue_12m, lifetime_revenue, market_potential,
                first_purchase_date, last_purchase_date, tier
         from marts.dim_accounts where tier = 'key'
         order by revenue_12m desc, account_id limit 1
@@ -270,7 +270,7 @@ def test_an_account_page_equals_the_marts(pack_pt, published_db):
     mix = query(
         published_db,
         """
-        select products.therapeutic_area, sum(sales.net_amount_brl)
+        select products.product_category, sum(sales.net_amount)
         from marts.fct_sales as sales
         inner join marts.dim_products as products using (product_id)
         where sales.account_id = ?

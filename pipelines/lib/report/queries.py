@@ -19,8 +19,9 @@ from typing import Any
 
 import duckdb
 
-# Money columns as today's marts name them; other engineers are dropping the `_brl` suffix.
-# `_column` picks whichever of the names the published file has.
+# Money columns are currency-neutral (`net_amount`); versions published before the rename call
+# them `..._brl`. `_column` picks whichever name the file has, so the pack of an older version
+# (after a `kam rollback`, or `kam report --version`) still builds.
 NET_AMOUNT_COLUMNS = ("net_amount", "net_amount_brl")
 MARKET_POTENTIAL_COLUMNS = ("market_potential", "market_potential_brl")
 LIFETIME_REVENUE_COLUMNS = ("lifetime_revenue", "lifetime_revenue_brl")
