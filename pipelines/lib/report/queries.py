@@ -7,7 +7,9 @@ only. Where the marts do not carry a figure yet, it is derived here from the mar
 the function's docstring says which mart should take over.
 
 Queries are set-based (all accounts of the pack at once): at ten million invoice lines a query
-per account would rescan `fct_sales` hundreds of times.
+per account would rescan `fct_sales` hundreds of times. A list of accounts is passed as one
+parameter and joined as `account_id in (select unnest($ids))`, which DuckDB plans as a hash
+semi-join, where `list_contains` would compare every row with every listed id.
 """
 
 from __future__ import annotations
@@ -351,7 +353,7 @@ def accounts_in_tiers(con: duckdb.DuckDBPyConnection, tiers: Sequence[str]) -> l
     return [
         row[0]
         for row in con.execute(
-            "select account_id from marts.dim_accounts where list_contains($tiers, tier) "
+            "select account_id from marts.dim_accounts where tier in (select unnest($tiers)) "
             "order by account_id",
             {"tiers": list(tiers)},
         ).fetchall()
@@ -431,7 +433,7 @@ def tier_history(con: duckdb.DuckDBPyConnection, account_ids: Sequence[str]) -> 
         left join marts.account_tiers as tiers
             on changes.account_id = tiers.account_id
             and changes.snapshot_date = tiers.snapshot_date
-        where list_contains($ids, changes.account_id)
+        where changes.account_id in (select unnest($ids))
         order by changes.account_id, changes.snapshot_date desc
         """,
         ids=list(account_ids),
@@ -459,7 +461,7 @@ def monthly_revenue_by_category(
             sum(sales.{amount}) as net_revenue
         from marts.fct_sales as sales
         left join marts.dim_products as products on sales.product_id = products.product_id
-        where list_contains($ids, sales.account_id)
+        where sales.account_id in (select unnest($ids))
             and sales.month_start_date between $first_month and $last_month
         group by all
         order by sales.account_id, sales.month_start_date, product_category
@@ -493,7 +495,7 @@ def decision_units(con: duckdb.DuckDBPyConnection, account_ids: Sequence[str]) -
             has_no_engagement,
             engaged_window_days
         from marts.decision_unit_coverage
-        where list_contains($ids, account_id)
+        where account_id in (select unnest($ids))
         """,
         ids=list(account_ids),
     )
@@ -568,7 +570,7 @@ def sla_by_account(
                 as avg_first_response_hours,
             max(sla_hours) as sla_hours
         from marts.sla_compliance
-        where list_contains($ids, account_id)
+        where account_id in (select unnest($ids))
             and month_start_date between $first_month and $last_month
         group by account_id
         """,
@@ -613,7 +615,7 @@ def churn_and_clv(con: duckdb.DuckDBPyConnection, account_ids: Sequence[str]) ->
             {fits_converged} as is_model_converged
         from marts.account_churn as churn
         left join marts.account_clv as clv on churn.account_id = clv.account_id
-        where list_contains($ids, churn.account_id)
+        where churn.account_id in (select unnest($ids))
         """,
         ids=list(account_ids),
     )
