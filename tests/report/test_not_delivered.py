@@ -38,6 +38,8 @@ def test_pack_of_a_warehouse_with_only_accounts_and_invoice_lines(minimal_publis
     for input_name in ("plan", "service_requests", "users"):
         assert not_delivered(input_name) in cockpit
     assert metrics["tier.key.accounts"]  # tiers come from invoice lines: always there
+    # the publish's own reason for each empty mart is shown beside the inputs
+    assert metrics["empty.objective_attainment"] and metrics["empty.dim_products"]
 
     account = next((out / "accounts").glob("*.html"))
     _, text = read_page(account.read_text(encoding="utf-8"))

@@ -25,6 +25,9 @@ OPTIONAL_INPUT_MARTS = (
 )
 
 
+EMPTY_REASON = "optional input not delivered"
+
+
 def run_kam(home: Path, landing: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KAM_")}
     env.update(
@@ -75,9 +78,20 @@ def without_optional_inputs(published_db: Path, target_dir: Path) -> Path:
     target.chmod(stat.S_IRUSR | stat.S_IWUSR)
     con = duckdb.connect(str(target))
     try:
+        has_marts_record = bool(
+            con.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'meta' and table_name = 'marts'"
+            ).fetchone()[0]
+        )
         for mart in OPTIONAL_INPUT_MARTS:
             con.execute(f"delete from marts.{mart}")
             con.execute("update meta.mart_row_counts set row_count = 0 where mart = ?", [mart])
+            if has_marts_record:
+                con.execute(
+                    "update meta.marts set row_count = 0, empty_reason = ? where mart = ?",
+                    [EMPTY_REASON, mart],
+                )
         con.execute(
             """
             update marts.decision_unit_coverage set

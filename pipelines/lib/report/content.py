@@ -135,6 +135,7 @@ class Cockpit:
     sla_12m: list[Row]
     checks_failed: list[Row]
     row_counts: list[tuple[str, int]]
+    empty_reasons: dict[str, str]
 
 
 @dataclass
@@ -562,6 +563,7 @@ def _cockpit(
         ),
         checks_failed=failed,
         row_counts=sorted(context.info.row_counts.items()),
+        empty_reasons=queries.empty_reasons(con),
     )
 
 

@@ -107,8 +107,10 @@ def publish_info(con: duckdb.DuckDBPyConnection) -> PublishInfo:
 
 
 def delivery(con: duckdb.DuckDBPyConnection) -> Delivery:
-    """Derived from the marts' contents: an optional input that was not delivered leaves its marts
-    empty (plan, service requests, users, products) or its counts at zero (contacts)."""
+    """Which optional inputs reached the marts, read from the marts themselves: an input that
+    was not delivered leaves the marts it alone feeds empty (plan, service requests, users,
+    products) or its counts at zero (contacts). The same for every published file, old or new;
+    the reasons a publish recorded are shown beside it (`empty_reasons`)."""
 
     def has_rows(mart: str) -> bool:
         return _table_exists(con, mart) and bool(
@@ -126,6 +128,17 @@ def delivery(con: duckdb.DuckDBPyConnection) -> Delivery:
         service_requests=has_rows("sla_compliance"),
         users=has_rows("dim_kams"),
         products=has_rows("dim_products"),
+    )
+
+
+def empty_reasons(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Why each empty mart is empty, as the publish recorded it (none for older files)."""
+    if "empty_reason" not in _columns(con, "marts", schema="meta"):
+        return {}
+    return dict(
+        con.execute(
+            "select mart, empty_reason from meta.marts where empty_reason is not null"
+        ).fetchall()
     )
 
 
@@ -752,13 +765,13 @@ def _table_exists(con: duckdb.DuckDBPyConnection, table: str, schema: str = "mar
     )
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+def _columns(con: duckdb.DuckDBPyConnection, table: str, *, schema: str = "marts") -> list[str]:
     return [
         row[0]
         for row in con.execute(
             "select column_name from information_schema.columns "
-            "where table_schema = 'marts' and table_name = ? order by ordinal_position",
-            [table],
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
         ).fetchall()
     ]
 
