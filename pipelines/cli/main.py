@@ -94,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--serve", action="store_true")
     docs.add_argument("--port", type=int, default=8080)
 
+    report = commands.add_parser("report", help="the review pack: cockpit, KAM and account pages")
+    add_location(report)
+    report.add_argument(
+        "--lang", choices=("pt", "en"), help="default: kam.yml report.language (pt)"
+    )
+    report.add_argument("--version", help="published version (default: the current one)")
+    report.add_argument("--no-pdf", action="store_true", help="HTML pages only, no Chromium")
+
     rollback = commands.add_parser("rollback", help="point BI back at an earlier version")
     add_location(rollback)
     rollback.add_argument("--to", help="version name (default: the one before the current)")
@@ -139,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "docs": _docs,
         "rollback": _rollback,
         "assets": _assets,
+        "report": _report,
     }[args.command]
     try:
         return handler(args)
@@ -289,6 +298,20 @@ def _rollback(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"published/kam.duckdb now points at version {version}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pipelines.cli.report import build_report
+    from pipelines.lib.config import ConfigError, load_settings
+    from pipelines.lib.report import ReportError
+
+    try:
+        summary = build_report(load_settings(args.config, home=args.home), args)
+    except (ConfigError, ReportError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(summary.describe())
     return 0
 
 
