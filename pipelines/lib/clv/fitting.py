@@ -123,22 +123,31 @@ def maximise_log_likelihood(
         best = polished
     value, gradient = mean_negative_ll(best.x)
     at_bound_mask = (best.x <= LOG_LOWER + BOUND_MARGIN) | (best.x >= LOG_UPPER - BOUND_MARGIN)
-    # At a bound the likelihood may still rise outwards (that is why the optimiser stopped
-    # there): only the free parameters' gradient says whether the optimum was reached.
-    free_gradient = np.where(at_bound_mask, 0.0, gradient)
-    gradient_norm = (
-        float(np.linalg.norm(free_gradient)) if np.all(np.isfinite(gradient)) else float("inf")
-    )
     return OptimumResult(
         log_parameters=np.asarray(best.x, dtype=float),
         mean_log_likelihood=-float(value),
         optimiser_success=bool(best.success),
-        relative_gradient=gradient_norm / max(1.0, abs(float(value))),
+        relative_gradient=relative_gradient(gradient, -float(value), at_bound_mask),
         at_bound=tuple(name for name, hit in zip(names, at_bound_mask, strict=True) if hit),
         at_bound_axes=tuple(int(i) for i in np.flatnonzero(at_bound_mask)),
         optimiser_message=str(best.message),
         starts_tried=len(starts),
     )
+
+
+def relative_gradient(
+    gradient: np.ndarray, mean_log_likelihood: float, at_bound: np.ndarray
+) -> float:
+    """Norm of the free parameters' gradient over max(1, |mean log-likelihood|).
+
+    At a bound the likelihood may still rise outwards (that is why the optimiser stopped
+    there): only the free parameters' gradient says whether the optimum was reached.
+    """
+    gradient = np.asarray(gradient, dtype=float)
+    if not np.all(np.isfinite(gradient)) or not np.isfinite(mean_log_likelihood):
+        return float("inf")
+    free = np.where(np.asarray(at_bound, dtype=bool), 0.0, gradient)
+    return float(np.linalg.norm(free)) / max(1.0, abs(mean_log_likelihood))
 
 
 def observed_information(

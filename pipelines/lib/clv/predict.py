@@ -43,7 +43,7 @@ class ClvSettings:
     discount_rate: float = 0.10
     min_repeat_buyers: int = 10
     min_q_lower_bound: float = 1.0
-    spend_prior_days: float = 1.0
+    spend_prior_days: float = 0.25
 
     def validated(self) -> ClvSettings:
         check_discount_rate(self.discount_rate)
