@@ -1,6 +1,6 @@
 """CLV: speed at scale, and calibration/holdout reports (results recorded in docs/clv.md).
 
-    .venv/bin/python -m benchmarks.bench_clv speed [--accounts 100000] [--seed 0] [--repeats 3]
+    .venv/bin/python -m benchmarks.bench_clv [speed] [--accounts 50000] [--seed 0] [--repeats 3]
     .venv/bin/python -m benchmarks.bench_clv holdout --cdnow
     .venv/bin/python -m benchmarks.bench_clv holdout --home DIR --calibration-end YYYY-MM-DD
 
@@ -23,6 +23,7 @@ counts them), holdout from the calibration end to the home's as-of date.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -172,13 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     timing = commands.add_parser("speed")
-    timing.add_argument("--accounts", type=int, default=100_000)
+    timing.add_argument("--accounts", type=int, default=50_000)
     timing.add_argument("--seed", type=int, default=0)
     timing.add_argument("--repeats", type=int, default=3)
     report = commands.add_parser("holdout")
     report.add_argument("--cdnow", action="store_true")
     report.add_argument("--home", type=Path)
     report.add_argument("--calibration-end", type=pd.Timestamp)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in ("speed", "holdout", "-h", "--help"):
+        argv.insert(0, "speed")  # `bench_clv [--accounts N]`, as benchmarks/run_all.py calls it
     args = parser.parse_args(argv)
     if args.command == "speed":
         return speed(args.accounts, args.seed, args.repeats)

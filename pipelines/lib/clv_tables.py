@@ -109,7 +109,7 @@ def account_clv_frame(
 def model_fits_frame(fits: Sequence[ModelFit], *, as_of_date: object) -> pd.DataFrame:
     """One row per fit: status and reason, parameters and standard errors (JSON), diagnostics."""
     day = pd.Timestamp(as_of_date).date() if as_of_date is not None else None
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [
             {
                 "as_of_date": day,
@@ -131,6 +131,9 @@ def model_fits_frame(fits: Sequence[ModelFit], *, as_of_date: object) -> pd.Data
         ],
         columns=list(MODEL_FITS_COLUMNS),
     )
+    # Explicit types: a column that is null on every row (nothing fitted) must still be
+    # written as DOUBLE / VARCHAR, not as DuckDB's untyped NULL.
+    return frame.astype({"log_likelihood": "float64", "fallback_method": "object"})
 
 
 def broken_values(frame: pd.DataFrame, account_ids: pd.Series) -> list[str]:

@@ -108,6 +108,34 @@ def test_negative_clv_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert failed_steps(con, [CLV_STEP]) == [CLV_STEP]
 
 
+def test_no_purchase_yet_lists_every_account_as_a_prospect(tmp_path: Path) -> None:
+    """An as-of date before the first sale: nothing to fit, nothing broken, two warnings."""
+    database = build_home(tmp_path, GammaGammaParams(6.0, 4.0, 800.0))
+    with duckdb.connect(str(database)) as con:
+        con.execute("delete from marts.clv_summary")
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_as_of_date as select date '2020-01-31' as as_of_date"
+        )
+    result = materialize(tmp_path)
+    assert result.success
+    assert checks(result)["values_valid"].passed
+    assert not checks(result)["fits_converged"].passed
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows, prospects, as_of = con.execute(
+            "select count(*), count(*) filter (where not has_purchase_history), "
+            "max(as_of_date) from marts.account_clv"
+        ).fetchone()
+        types = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_name = 'clv_model_fits'"
+            ).fetchall()
+        )
+    assert rows == prospects == 301 and str(as_of) == "2020-01-31"
+    assert types["log_likelihood"] == "DOUBLE" and types["fallback_method"] == "VARCHAR"
+
+
 def test_check_keys_and_severities_are_declared() -> None:
     specs = {spec.name: spec for spec in clv_models.check_specs}
     assert specs["values_valid"].blocking and specs["values_valid"].asset_key == ACCOUNT_CLV_KEY

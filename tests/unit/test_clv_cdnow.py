@@ -84,7 +84,7 @@ def test_bgnbd_reproduces_published_fit(calibration: pd.DataFrame) -> None:
     assert round(record.log_likelihood, 1) == -9582.4
     # Standard errors from the observed information, natural scale (delta method).
     errors = record.standard_errors
-    assert all(errors[name] is not None and 0 < errors[name] for name in errors)
+    assert all(errors[name] is not None and errors[name] > 0 for name in errors)
     assert errors["r"] == pytest.approx(0.0126, rel=0.02)
     assert errors["b"] == pytest.approx(0.705, rel=0.02)
 

@@ -86,9 +86,9 @@ def test_run_rate_intervals_reflect_how_many_purchases_the_rate_rests_on() -> No
     assert table.loc["none", "expected_purchases_12m"] == 0.0
     assert table.loc["none", "expected_purchases_12m_p10"] == 0.0
     assert table.loc["none", "expected_purchases_12m_p90"] > 0.0
-    width = (
-        table["expected_purchases_12m_p90"] - table["expected_purchases_12m_p10"]
-    ) / table["expected_purchases_12m"]
+    width = (table["expected_purchases_12m_p90"] - table["expected_purchases_12m_p10"]) / table[
+        "expected_purchases_12m"
+    ]
     assert width["few"] > 3 * width["many"]
 
 
@@ -110,6 +110,14 @@ def test_node_valuation_is_close_to_the_monthly_valuation() -> None:
     _, approximate = NodeValuation((12, 36), 0.10).values(params, x, t)
     for horizon in (12, 36):
         np.testing.assert_allclose(approximate[horizon], exact[horizon], rtol=5e-3)
+
+
+def test_percentiles_match_numpy() -> None:
+    values = np.random.default_rng(1).lognormal(size=(200, 300))
+    low, high = _percentiles(values)
+    expected_low, expected_high = np.percentile(values, [10, 90], axis=0)
+    np.testing.assert_allclose(low, expected_low, rtol=1e-12)
+    np.testing.assert_allclose(high, expected_high, rtol=1e-12)
 
 
 def test_percentiles_ignore_missing_draws_like_numpy() -> None:

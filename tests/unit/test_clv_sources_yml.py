@@ -19,9 +19,7 @@ from pipelines.lib.clv_tables import (
     PURCHASES_METHODS,
 )
 
-SOURCES_YML = (
-    Path(__file__).resolve().parents[2] / "dbt_project/models/marts/clv/_clv__sources.yml"
-)
+SOURCES_YML = Path(__file__).resolve().parents[2] / "dbt_project/models/marts/clv/_clv__sources.yml"
 
 
 def tables() -> dict[str, dict]:
