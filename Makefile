@@ -6,10 +6,13 @@ BIN    := $(VENV)/bin
 LOCKS  := requirements.lock requirements-postgres.lock
 STAMP  := $(VENV)/.installed-$(shell cat $(LOCKS) pyproject.toml | cksum | cut -d' ' -f1)
 SPARK_STAMP := $(VENV)/.spark-$(shell cat requirements-spark.lock | cksum | cut -d' ' -f1)
+# An old DuckDB in its own environment: the tests open the published file with it.
+COMPAT := .venv-compat
+COMPAT_STAMP := $(COMPAT)/.installed-$(shell cat requirements-compat.lock | cksum | cut -d' ' -f1)
 HOME_DIR ?= data
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast test-spark dev lint format bench clean
+.PHONY: setup compat demo test test-fast test-spark dev lint format bench clean
 
 $(STAMP): $(LOCKS) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +25,15 @@ $(STAMP): $(LOCKS) pyproject.toml
 setup: $(STAMP)
 	@$(BIN)/python -c "from pipelines.defs.dbt.project import ensure_manifest; ensure_manifest()"
 
+# DuckDB 1.1 (what BI tools' drivers bundle, give or take) for the compatibility tests.
+$(COMPAT_STAMP): requirements-compat.lock
+	@test -x $(COMPAT)/bin/python || $(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/pip install --quiet --disable-pip-version-check -r requirements-compat.lock
+	@rm -f $(COMPAT)/.installed-*
+	@touch $(COMPAT_STAMP)
+
+compat: $(COMPAT_STAMP)
+
 # Sample data -> bronze -> marts -> data/published/kam.duckdb, then what was published.
 demo: setup
 	@test -d $(HOME_DIR)/landing || $(BIN)/kam generate --out $(HOME_DIR)/landing
@@ -30,7 +42,7 @@ demo: setup
 
 # pytest exits 5 when it collected nothing: that is a failure, never a silent pass. The Spark
 # parity suite has its own target (pyspark is ~600 MB and its build takes minutes).
-test: setup
+test: setup compat
 	@$(BIN)/python -m pytest -m "not spark" $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
 
@@ -44,7 +56,7 @@ $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 test-spark: setup $(SPARK_STAMP)
 	KAM_REQUIRE_SPARK=1 $(BIN)/python -m pytest -m spark $(PYTEST_ARGS)
 
-test-fast: setup
+test-fast: setup compat
 	$(BIN)/python -m pytest -m "not slow and not spark" $(PYTEST_ARGS)
 
 dev: setup

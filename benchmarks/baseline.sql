@@ -54,7 +54,7 @@ select
     trim(city) as city,
     trim(country) as country,
     try_cast(trim(beds) as integer) as beds,
-    try_cast(br_number(market_potential_brl) as decimal(18, 2)) as market_potential_brl,
+    try_cast(br_number(market_potential) as decimal(18, 2)) as market_potential,
     trim(referred_by_account_id) as referred_by_account_id,
     kam_bool(is_reference_site) as is_reference_site,
     trim(competitors) as competitors
@@ -133,7 +133,7 @@ select
     trim(account_id) as account_id,
     lower(trim(opportunity_type)) as opportunity_type,
     trim(stage) as stage,
-    try_cast(br_number(amount_brl) as decimal(18, 2)) as amount_brl,
+    try_cast(br_number(amount) as decimal(18, 2)) as amount,
     cast(br_timestamp(created_at) as timestamp) as created_at,
     trim(kam_id) as kam_id,
     trim(product_id) as product_id,
@@ -153,10 +153,10 @@ create table scratch.staging.products as
 select
     product_id,
     product_name,
-    therapeutic_area,
-    cast(list_price_brl as decimal(18, 2)) as list_price_brl,
+    product_category,
+    cast(list_price as decimal(18, 2)) as list_price,
     brand,
-    cast(unit_cost_brl as decimal(18, 2)) as unit_cost_brl,
+    cast(unit_cost as decimal(18, 2)) as unit_cost,
     cast(launched_date as date) as launched_date
 from read_parquet('${LANDING}/sales/products.parquet')
 where product_id is not null
@@ -247,7 +247,7 @@ with raw as (
         columns = {
             'invoice_id': 'varchar', 'line_number': 'varchar', 'invoice_date': 'varchar',
             'account_id': 'varchar', 'product_id': 'varchar', 'quantity': 'varchar',
-            'net_amount_brl': 'varchar', 'unit_price_brl': 'varchar', 'discount_brl': 'varchar',
+            'net_amount': 'varchar', 'unit_price': 'varchar', 'discount': 'varchar',
             'channel': 'varchar', 'distributor_id': 'varchar'
         }
     )
@@ -261,9 +261,9 @@ select
     trim(raw.account_id) as account_id,
     trim(raw.product_id) as product_id,
     try_cast(br_number(raw.quantity) as decimal(18, 3)) as quantity,
-    try_cast(br_number(raw.net_amount_brl) as decimal(18, 2)) as net_amount_brl,
-    try_cast(br_number(raw.unit_price_brl) as decimal(18, 2)) as unit_price_brl,
-    try_cast(br_number(raw.discount_brl) as decimal(18, 2)) as discount_brl,
+    try_cast(br_number(raw.net_amount) as decimal(18, 2)) as net_amount,
+    try_cast(br_number(raw.unit_price) as decimal(18, 2)) as unit_price,
+    try_cast(br_number(raw.discount) as decimal(18, 2)) as discount,
     trim(raw.channel) as channel,
     trim(raw.distributor_id) as distributor_id,
     files.delivery_period,
@@ -280,7 +280,7 @@ select
         and typed.line_number >= 1
         and typed.invoice_date is not null
         and typed.quantity is not null
-        and typed.net_amount_brl is not null
+        and typed.net_amount is not null
         and typed.account_id in (select account_id from scratch.staging.accounts)
         and typed.product_id in (select product_id from scratch.staging.products),
         false
@@ -388,15 +388,15 @@ select
     lines.account_id,
     lines.product_id,
     lines.quantity,
-    lines.net_amount_brl,
-    lines.unit_price_brl,
-    lines.discount_brl,
-    products.unit_cost_brl,
+    lines.net_amount,
+    lines.unit_price,
+    lines.discount,
+    products.unit_cost,
     case
-        when products.unit_cost_brl is not null
-            then cast(lines.net_amount_brl - lines.quantity * products.unit_cost_brl as decimal(18, 3))
-    end as gross_margin_brl,
-    lines.net_amount_brl < 0 as is_return,
+        when products.unit_cost is not null
+            then cast(lines.net_amount - lines.quantity * products.unit_cost as decimal(18, 3))
+    end as gross_margin,
+    lines.net_amount < 0 as is_return,
     lines.channel,
     lines.distributor_id,
     lines.delivery_period
@@ -422,13 +422,13 @@ select
     account_id,
     invoice_date,
     month_start_date,
-    sum(net_amount_brl) as net_revenue_brl,
+    sum(net_amount) as net_revenue,
     sum(quantity) as quantity,
-    sum(gross_margin_brl) as gross_margin_brl,
-    sum(case when unit_cost_brl is not null then net_amount_brl else 0 end) as costed_revenue_brl,
+    sum(gross_margin) as gross_margin,
+    sum(case when unit_cost is not null then net_amount else 0 end) as costed_revenue,
     count(*) as lines_count,
     count(distinct invoice_id) as invoices_count,
-    sum(net_amount_brl) > 0 as is_purchase_day
+    sum(net_amount) > 0 as is_purchase_day
 from marts.fct_sales
 group by account_id, invoice_date, month_start_date;
 
@@ -436,9 +436,9 @@ create table scratch.intermediate.account_products as
 select
     account_id,
     product_id,
-    min(case when net_amount_brl > 0 then invoice_date end) as first_purchase_date,
-    max(case when net_amount_brl > 0 then invoice_date end) as last_purchase_date,
-    sum(net_amount_brl) as net_revenue_brl,
+    min(case when net_amount > 0 then invoice_date end) as first_purchase_date,
+    max(case when net_amount > 0 then invoice_date end) as last_purchase_date,
+    sum(net_amount) as net_revenue,
     sum(quantity) as quantity
 from marts.fct_sales
 group by account_id, product_id;
@@ -447,7 +447,7 @@ create table scratch.intermediate.account_months as
 select
     account_id,
     month_start_date,
-    sum(net_revenue_brl) as net_revenue_brl,
+    sum(net_revenue) as net_revenue,
     sum(quantity) as quantity,
     cast(sum(invoices_count) as bigint) as invoices_count,
     count(case when is_purchase_day then 1 end) as purchase_days,
@@ -472,7 +472,7 @@ account_starts as (
 
     select
         accounts.account_id,
-        accounts.market_potential_brl,
+        accounts.market_potential,
         coalesce(accounts.is_reference_site, false) as is_reference_site,
         first_purchases.first_purchase_date,
         greatest(
@@ -514,7 +514,7 @@ joined as (
         account_starts.account_id,
         months.month_start_date,
         months.month_end_date,
-        coalesce(account_months.net_revenue_brl, 0) as net_revenue_brl,
+        coalesce(account_months.net_revenue, 0) as net_revenue,
         coalesce(account_months.invoices_count, 0) as invoices_count,
         coalesce(account_months.purchase_days, 0) as purchase_days,
         coalesce(referrals.new_referrals_count, 0) as new_referrals_count
@@ -534,14 +534,14 @@ windowed as (
 
     select
         *,
-        sum(net_revenue_brl) over last_12 as revenue_12m,
-        coalesce(sum(net_revenue_brl) over (
+        sum(net_revenue) over last_12 as revenue_12m,
+        coalesce(sum(net_revenue) over (
             partition by account_id order by month_start_date
             rows between 23 preceding and 12 preceding
         ), 0) as revenue_prev_12m,
         cast(sum(invoices_count) over last_12 as bigint) as orders_12m,
-        count(case when net_revenue_brl > 0 then 1 end) over last_12 as active_months_12m,
-        coalesce(count(case when net_revenue_brl > 0 then 1 end) over (
+        count(case when net_revenue > 0 then 1 end) over last_12 as active_months_12m,
+        coalesce(count(case when net_revenue > 0 then 1 end) over (
             partition by account_id order by month_start_date
             rows between unbounded preceding and 1 preceding
         ), 0) as active_months_before,
@@ -561,7 +561,7 @@ select
     windowed.account_id,
     windowed.month_start_date,
     windowed.month_end_date,
-    windowed.net_revenue_brl,
+    windowed.net_revenue,
     windowed.invoices_count,
     windowed.purchase_days,
     windowed.revenue_12m,
@@ -570,7 +570,7 @@ select
     windowed.active_months_12m,
     windowed.referrals_count,
     account_starts.is_reference_site,
-    account_starts.market_potential_brl,
+    account_starts.market_potential,
     case
         when account_starts.first_purchase_date <= windowed.month_end_date
             then account_starts.first_purchase_date
@@ -583,7 +583,7 @@ select
             ) + 1
         else 0
     end as tenure_months,
-    windowed.net_revenue_brl > 0 as is_active,
+    windowed.net_revenue > 0 as is_active,
     windowed.active_months_before > 0 as has_purchased_before
 from windowed
 inner join account_starts
@@ -626,10 +626,10 @@ classified as (
                     / cast(monthly.revenue_prev_12m as double)
         end as growth_12m,
         case
-            when monthly.market_potential_brl = 0 then null
-            else cast(monthly.revenue_12m as double) / cast(monthly.market_potential_brl as double)
+            when monthly.market_potential = 0 then null
+            else cast(monthly.revenue_12m as double) / cast(monthly.market_potential as double)
         end as share_of_potential,
-        coalesce(monthly.market_potential_brl, 0) - monthly.revenue_12m as headroom_brl,
+        coalesce(monthly.market_potential, 0) - monthly.revenue_12m as headroom,
         monthly.referrals_count + case when monthly.is_reference_site then 1 else 0 end
             as advocacy_points
     from scratch.intermediate.account_monthly as monthly
@@ -659,7 +659,7 @@ scored as (
                 + 0.15 * percent_rank() over (
                     partition by month_start_date order by coalesce(growth_12m, 0)
                 )
-                + 0.15 * percent_rank() over (partition by month_start_date order by headroom_brl)
+                + 0.15 * percent_rank() over (partition by month_start_date order by headroom)
                 + 0.15 * (
                     percent_rank() over (partition by month_start_date order by tenure_months)
                     + percent_rank() over (
@@ -718,7 +718,7 @@ select
     computed.account_id,
     computed.month_end_date as snapshot_date,
     computed.month_start_date,
-    computed.net_revenue_brl as revenue_month,
+    computed.net_revenue as revenue_month,
     computed.revenue_12m,
     computed.revenue_prev_12m,
     computed.growth_12m,
@@ -726,9 +726,9 @@ select
     computed.cumulative_share,
     computed.cumulative_share_before,
     computed.abc_class,
-    computed.market_potential_brl,
+    computed.market_potential,
     computed.share_of_potential,
-    computed.headroom_brl,
+    computed.headroom,
     computed.referrals_count,
     computed.is_reference_site,
     computed.first_purchase_date,
@@ -756,8 +756,8 @@ left join valid_overrides
 create table marts.account_tiers as
 select
     account_id, snapshot_date, month_start_date, revenue_month, revenue_12m, revenue_prev_12m,
-    growth_12m, revenue_share, cumulative_share, abc_class, market_potential_brl,
-    share_of_potential, headroom_brl, referrals_count, is_reference_site, tenure_months,
+    growth_12m, revenue_share, cumulative_share, abc_class, market_potential,
+    share_of_potential, headroom, referrals_count, is_reference_site, tenure_months,
     orders_12m, active_months_12m, strategic_score, score_top_pct, computed_tier, tier,
     tier_reason, is_override
 from scratch.intermediate.account_tiers;
@@ -806,11 +806,11 @@ with flagged as (
         account_id,
         month_start_date as period_start_date,
         month_end_date as period_end_date,
-        net_revenue_brl,
+        net_revenue,
         revenue_12m,
         revenue_prev_12m,
-        net_revenue_brl > 0 as is_active,
-        coalesce(lag(case when net_revenue_brl > 0 then 1 else 0 end) over (
+        net_revenue > 0 as is_active,
+        coalesce(lag(case when net_revenue > 0 then 1 else 0 end) over (
             partition by account_id order by month_start_date
         ), 0) = 1 as was_active_previous_period,
         has_purchased_before
@@ -839,8 +839,8 @@ cohort_sizes as (
     select
         cohort_period_date,
         count(distinct account_id) as cohort_size,
-        sum(case when period_start_date = cohort_period_date then net_revenue_brl else 0 end)
-            as first_period_revenue_brl
+        sum(case when period_start_date = cohort_period_date then net_revenue else 0 end)
+            as first_period_revenue
     from cohort_members
     group by cohort_period_date
 
@@ -852,7 +852,7 @@ cohort_periods as (
         cohort_period_date,
         period_start_date,
         count(case when is_active then 1 end) as active_accounts,
-        sum(net_revenue_brl) as cohort_revenue_brl
+        sum(net_revenue) as cohort_revenue
     from cohort_members
     group by cohort_period_date, period_start_date
 
@@ -867,10 +867,10 @@ select
     cohort_sizes.cohort_size,
     cohort_periods.active_accounts,
     cohort_periods.active_accounts / nullif(cohort_sizes.cohort_size, 0) as logo_retention,
-    cohort_periods.cohort_revenue_brl as cohort_revenue,
-    cohort_sizes.first_period_revenue_brl,
-    cast(cohort_periods.cohort_revenue_brl as double)
-        / nullif(cast(cohort_sizes.first_period_revenue_brl as double), 0) as revenue_retention
+    cohort_periods.cohort_revenue as cohort_revenue,
+    cohort_sizes.first_period_revenue,
+    cast(cohort_periods.cohort_revenue as double)
+        / nullif(cast(cohort_sizes.first_period_revenue as double), 0) as revenue_retention
 from cohort_periods
 inner join cohort_sizes
     on cohort_periods.cohort_period_date = cohort_sizes.cohort_period_date;
@@ -1029,13 +1029,13 @@ with purchase_summary as (
         min(invoice_date) as first_purchase_date,
         max(invoice_date) as last_purchase_date,
         count(*) as purchase_days,
-        avg(case when purchase_day_number > 1 then cast(net_revenue_brl as double) end)
+        avg(case when purchase_day_number > 1 then cast(net_revenue as double) end)
             as monetary_value
     from (
         select
             account_id,
             invoice_date,
-            net_revenue_brl,
+            net_revenue,
             row_number() over (partition by account_id order by invoice_date)
                 as purchase_day_number
         from scratch.intermediate.account_days
@@ -1049,9 +1049,9 @@ history as (
 
     select
         account_id,
-        sum(net_revenue_brl) as historical_revenue_brl,
-        sum(gross_margin_brl) as historical_margin_brl,
-        sum(costed_revenue_brl) as costed_revenue_brl
+        sum(net_revenue) as historical_revenue,
+        sum(gross_margin) as historical_margin,
+        sum(costed_revenue) as costed_revenue
     from scratch.intermediate.account_days
     group by account_id
 
@@ -1077,10 +1077,10 @@ select
         as recency_weeks,
     cast(as_of.as_of_date - purchase_summary.first_purchase_date as double) / 7 as t_weeks,
     purchase_summary.monetary_value,
-    history.historical_revenue_brl as historical_revenue,
-    history.historical_margin_brl as historical_margin,
-    cast(history.costed_revenue_brl as double)
-        / nullif(cast(history.historical_revenue_brl as double), 0) as margin_revenue_coverage,
+    history.historical_revenue as historical_revenue,
+    history.historical_margin as historical_margin,
+    cast(history.costed_revenue as double)
+        / nullif(cast(history.historical_revenue as double), 0) as margin_revenue_coverage,
     coalesce(current_month.revenue_12m, 0) as revenue_12m,
     coalesce(current_month.tenure_months, 0) as tenure_months,
     case
@@ -1305,7 +1305,7 @@ with completed_activities as (
 actuals as (
 
     select account_id, plan_period_of(invoice_date) as plan_period, 'net_revenue' as kpi,
-        cast(sum(net_revenue_brl) as double) as actual_value
+        cast(sum(net_revenue) as double) as actual_value
     from scratch.intermediate.account_days group by all
     union all
     select account_id, plan_period_of(invoice_date), 'units', cast(sum(quantity) as double)
@@ -1622,7 +1622,7 @@ with purchases as (
         account_id,
         min(case when is_purchase_day then invoice_date end) as first_purchase_date,
         max(case when is_purchase_day then invoice_date end) as last_purchase_date,
-        sum(net_revenue_brl) as lifetime_revenue_brl
+        sum(net_revenue) as lifetime_revenue
     from scratch.intermediate.account_days
     group by account_id
 
@@ -1664,7 +1664,7 @@ select
     accounts.region,
     accounts.country,
     accounts.beds,
-    accounts.market_potential_brl,
+    accounts.market_potential,
     accounts.competitors,
     accounts.referred_by_account_id,
     coalesce(accounts.is_reference_site, false) as is_reference_site,
@@ -1677,7 +1677,7 @@ select
             then months_between(purchases.first_purchase_date, as_of.as_of_month_start_date) + 1
         else 0
     end as tenure_months,
-    coalesce(purchases.lifetime_revenue_brl, 0) as lifetime_revenue_brl,
+    coalesce(purchases.lifetime_revenue, 0) as lifetime_revenue,
     coalesce(current_tiers.revenue_12m, 0) as revenue_12m,
     current_tiers.abc_class,
     current_tiers.strategic_score,
@@ -1736,7 +1736,7 @@ with product_sales as (
         min(first_purchase_date) as first_sold_date,
         max(last_purchase_date) as last_sold_date,
         count(first_purchase_date) as accounts_listed,
-        sum(net_revenue_brl) as lifetime_revenue_brl,
+        sum(net_revenue) as lifetime_revenue,
         sum(quantity) as lifetime_quantity
     from scratch.intermediate.account_products
     group by product_id
@@ -1746,18 +1746,18 @@ with product_sales as (
 select
     products.product_id,
     products.product_name,
-    products.therapeutic_area,
+    products.product_category,
     products.brand,
-    products.list_price_brl,
-    products.unit_cost_brl,
-    products.list_price_brl - products.unit_cost_brl as unit_margin_brl,
-    cast(products.list_price_brl - products.unit_cost_brl as double)
-        / nullif(cast(products.list_price_brl as double), 0) as list_margin_share,
+    products.list_price,
+    products.unit_cost,
+    products.list_price - products.unit_cost as unit_margin,
+    cast(products.list_price - products.unit_cost as double)
+        / nullif(cast(products.list_price as double), 0) as list_margin_share,
     products.launched_date,
     product_sales.first_sold_date,
     product_sales.last_sold_date,
     coalesce(product_sales.accounts_listed, 0) as accounts_listed,
-    coalesce(product_sales.lifetime_revenue_brl, 0) as lifetime_revenue_brl,
+    coalesce(product_sales.lifetime_revenue, 0) as lifetime_revenue,
     coalesce(product_sales.lifetime_quantity, 0) as lifetime_quantity
 from scratch.staging.products as products
 left join product_sales

@@ -58,9 +58,9 @@ def invoice_lines_frame(rows: int, seed: int = 7) -> pd.DataFrame:
             "account_id": pd.Series(account_codes[rng.integers(0, 5_000, rows)], dtype="str"),
             "product_id": pd.Series(product_codes[rng.integers(0, 400, rows)], dtype="str"),
             "quantity": quantity,
-            "net_amount_brl": np.round(unit_price * quantity - discount, 2),
-            "unit_price_brl": unit_price,
-            "discount_brl": discount,
+            "net_amount": np.round(unit_price * quantity - discount, 2),
+            "unit_price": unit_price,
+            "discount": discount,
             "channel": pd.Series(
                 np.array(["direct", "distributor", "tender"])[days % 3], dtype="str"
             ),

@@ -1,21 +1,21 @@
 -- The monthly aggregate the tiers and retention marts use holds the same revenue as the lines.
 with from_lines as (
 
-    select sum(net_amount_brl) as net_revenue_brl
+    select sum(net_amount) as net_revenue
     from {{ ref('fct_sales') }}
 
 ),
 
 from_months as (
 
-    select sum(net_revenue_brl) as net_revenue_brl
+    select sum(net_revenue) as net_revenue
     from {{ ref('int_sales__account_months') }}
 
 )
 
 select
-    from_lines.net_revenue_brl as lines_revenue_brl,
-    from_months.net_revenue_brl as months_revenue_brl
+    from_lines.net_revenue as lines_revenue,
+    from_months.net_revenue as months_revenue
 from from_lines
 cross join from_months
-where from_lines.net_revenue_brl <> from_months.net_revenue_brl
+where from_lines.net_revenue <> from_months.net_revenue

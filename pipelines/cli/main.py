@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     rollback = commands.add_parser("rollback", help="point BI back at an earlier version")
     add_location(rollback)
     rollback.add_argument("--to", help="version name (default: the one before the current)")
+    rollback.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        help="seconds to wait for a running writer (default: forever)",
+    )
     return parser
 
 
@@ -201,12 +207,24 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
+    """Switch BI back to an earlier version, holding the writer lock like a run: a rollback
+    during a run waits for it (or gives up after --wait), instead of being overwritten by the
+    run's publish a moment later."""
     from pipelines.cli.environment import configure
     from pipelines.lib.publish import PublishError, rollback
+    from pipelines.lib.writer_lock import WriterBusyError, writer_lock
 
     settings = configure(home=args.home, config=args.config)
     try:
-        version = rollback(settings.published_dir, args.to)
+        with writer_lock(
+            settings.home,
+            wait_seconds=args.wait,
+            on_wait=lambda message: print(message, file=sys.stderr, flush=True),
+        ):
+            version = rollback(settings.published_dir, args.to)
+    except WriterBusyError as error:
+        print(f"error: {error}; nothing was rolled back", file=sys.stderr)
+        return 2
     except PublishError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from pipelines.cli.progress import compact_console_logger, dbt_output_filtered, 
 from pipelines.defs.ingest.partitions import INVOICE_MONTHS
 from pipelines.lib.config import Settings
 from pipelines.lib.ingest import delivery_period, discover_files
+from pipelines.lib.publish import current_version
 
 CLI_JOB_NAME = "kam_cli_run"
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
@@ -28,6 +29,7 @@ class RunOutcome:
     skipped_steps: list[str] = field(default_factory=list)
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     published: dict[str, object] = field(default_factory=dict)
+    previous_version: str | None = None  # what was published before the run, if anything
 
 
 def invoice_months(settings: Settings) -> list[str]:
@@ -95,6 +97,7 @@ def run_pipeline(
         "kam": {"config": {"as_of_date": as_of, "force_reload": force}},
         "writer": {"config": {"wait_seconds": -1 if wait_seconds is None else wait_seconds}},
     }
+    previous_version = current_version(settings.published_dir)
     started = time.monotonic()
     with dbt_output_filtered():
         result = job_def.execute_in_process(
@@ -103,7 +106,9 @@ def run_pipeline(
             run_config={"resources": resources_config, "loggers": {"compact": {}}},
             raise_on_error=False,
         )
-    return summarize(result, time.monotonic() - started)
+    outcome = summarize(result, time.monotonic() - started)
+    outcome.previous_version = previous_version
+    return outcome
 
 
 def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunOutcome:
@@ -150,7 +155,12 @@ def describe(outcome: RunOutcome) -> str:
             f"loaded: {files:,} new files, {rows:,} rows into bronze "
             f"({quarantined:,} rows quarantined; {skipped:,} files already loaded)"
         )
-    if outcome.published:
+    if outcome.published.get("new_version") is False:
+        lines.append(
+            f"published: nothing changed since version {outcome.published.get('version')}; "
+            "no new version"
+        )
+    elif outcome.published:
         counts = outcome.published.get("row_counts") or {}
         lines.append(
             f"published: version {outcome.published.get('version')} "
@@ -167,5 +177,11 @@ def describe(outcome: RunOutcome) -> str:
         lines.append(
             f"  not run because of the failure: {', '.join(sorted(outcome.skipped_steps))}"
         )
-    lines.append("  nothing was published; the previously published version is unchanged")
+    if outcome.previous_version:
+        lines.append(
+            f"  nothing was published; the previously published version "
+            f"({outcome.previous_version}) is unchanged"
+        )
+    else:
+        lines.append("  nothing was published (no version had been published yet)")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.contract import BRONZE_LINEAGE_COLUMNS, ENTITIES, INVOICE_PERIOD_COLUMN
+from pipelines.lib.contract import BRONZE_LINEAGE_COLUMNS, DELIVERY_PERIOD_COLUMN, ENTITIES
 
 AS_OF = "2026-06-30"
 
@@ -46,7 +46,7 @@ _ROWS: dict[str, str] = {
             'K' || lpad(cast(1 + i % 5 as varchar), 3, '0') as owner_kam_id,
             timestamp '2024-01-01 00:00:00' + to_days(cast(i * 10 as integer)) as created_at,
             'São Paulo' as city, 'BR' as country, cast(i * 20 as integer) as beds,
-            cast(500000 + i * 100000 as decimal(18, 2)) as market_potential_brl,
+            cast(500000 + i * 100000 as decimal(18, 2)) as market_potential,
             case when i % 5 = 0 then 'A001' end as referred_by_account_id,
             i % 7 = 0 as is_reference_site, {_LINEAGE}
         from {_series("i", 1, 25)}
@@ -54,9 +54,9 @@ _ROWS: dict[str, str] = {
     "products": f"""
         select 'P' || lpad(cast(i as varchar), 2, '0') as product_id,
             'Product ' || i as product_name,
-            (['oncology', 'cardiology', 'diabetes'])[1 + i % 3] as therapeutic_area,
-            cast(100 + i * 10 as decimal(18, 2)) as list_price_brl,
-            case when i % 4 <> 0 then cast(40 + i * 3 as decimal(18, 2)) end as unit_cost_brl,
+            (['oncology', 'cardiology', 'diabetes'])[1 + i % 3] as product_category,
+            cast(100 + i * 10 as decimal(18, 2)) as list_price,
+            case when i % 4 <> 0 then cast(40 + i * 3 as decimal(18, 2)) end as unit_cost,
             {_LINEAGE}
         from {_series("i", 1, 9)}
     """,
@@ -76,12 +76,12 @@ _ROWS: dict[str, str] = {
                 as quantity,
             cast((case when (d + j) % 97 = 0 then -2 else 1 + (d + j) % 5 end)
                 * (100 + product_number * 10) * (1 + account_number % 4) as decimal(18, 2))
-                as net_amount_brl,
-            cast(100 + product_number * 10 as decimal(18, 2)) as unit_price_brl,
+                as net_amount,
+            cast(100 + product_number * 10 as decimal(18, 2)) as unit_price,
             'L1' as _load_id, 'sales/invoice_lines/' || strftime(invoice_date, '%Y-%m') || '.csv'
                 as _source_file, cast(j + 2 as bigint) as _source_line,
             timestamp '2026-07-01 03:00:00' as _loaded_at,
-            strftime(invoice_date, '%Y-%m') as {INVOICE_PERIOD_COLUMN}
+            strftime(invoice_date, '%Y-%m') as {DELIVERY_PERIOD_COLUMN}
         from lines
         where account_number not in (23, 24) or invoice_date < date '2025-06-01'
     """,
@@ -122,7 +122,7 @@ _ROWS: dict[str, str] = {
             (['formulary_inclusion', 'tender', 'contract_renewal', 'new_product', 'upsell'])
                 [1 + i % 5] as opportunity_type,
             case when i % 3 = 0 then 'closed_won' else 'negotiation' end as stage,
-            cast(10000 + i * 100 as decimal(18, 2)) as amount_brl,
+            cast(10000 + i * 100 as decimal(18, 2)) as amount,
             timestamp '2024-08-01 00:00:00' + to_days(cast(i * 5 as integer)) as created_at,
             cast(date '2024-09-01' + cast(i * 5 as integer) as date) as close_date,
             i % 3 = 0 as is_won, i % 3 = 0 as is_closed, {_LINEAGE}
@@ -185,11 +185,11 @@ _LATER_LOADS = [
     f"""
     insert into bronze.invoice_lines by name
     select * replace (
-        net_amount_brl * 2 as net_amount_brl, 'L2' as _load_id,
+        net_amount * 2 as net_amount, 'L2' as _load_id,
         timestamp '2026-07-02 03:00:00' as _loaded_at
     )
     from bronze.invoice_lines
-    where {INVOICE_PERIOD_COLUMN} = '2026-05' and invoice_id not like '%-0'
+    where {DELIVERY_PERIOD_COLUMN} = '2026-05' and invoice_id not like '%-0'
     """,
 ]
 
@@ -203,7 +203,7 @@ def create_bronze(path: Path) -> Path:
             columns = [f"{column.name} {column.type}" for column in entity.columns]
             columns += [f"{column} {type_}" for column, type_ in BRONZE_LINEAGE_COLUMNS.items()]
             if name == "invoice_lines":
-                columns.append(f"{INVOICE_PERIOD_COLUMN} VARCHAR")
+                columns.append(f"{DELIVERY_PERIOD_COLUMN} VARCHAR")
             connection.execute(f"create or replace table bronze.{name} ({', '.join(columns)})")
             connection.execute(f"insert into bronze.{name} by name {_ROWS[name]}")
         for statement in _LATER_LOADS:

@@ -44,13 +44,13 @@ def test_staging_keeps_the_latest_load(built_project: DbtRun) -> None:
         ).fetchone()
         delivered = connection.execute(
             """
-            select count(*), sum(net_amount_brl) from bronze.invoice_lines
+            select count(*), sum(net_amount) from bronze.invoice_lines
             where _delivery_period = '2026-05' and _load_id = 'L2'
             """
         ).fetchone()
         staged = connection.execute(
             """
-            select count(*), sum(net_amount_brl) from marts.fct_sales
+            select count(*), sum(net_amount) from marts.fct_sales
             where delivery_period = '2026-05'
             """
         ).fetchone()

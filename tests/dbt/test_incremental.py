@@ -28,7 +28,7 @@ MONTH, PRODUCT = 3, 5  # positions of month_start_date and product_id in marts.f
 _OVERLAPPING_DAILY_LOAD = """
 insert into bronze.invoice_lines by name
 select * replace (
-    net_amount_brl + 1 as net_amount_brl, 'L2a' as _load_id,
+    net_amount + 1 as net_amount, 'L2a' as _load_id,
     timestamp '2026-07-02 04:00:00' as _loaded_at,
     'sales/invoice_lines/' || strftime(invoice_date, '%Y-%m-%d') || '.csv' as _source_file,
     strftime(invoice_date, '%Y-%m-%d') as _delivery_period
@@ -56,8 +56,8 @@ _NIGHTLY_LOAD = [
     insert into bronze.invoice_lines by name
     select * replace (
         case when invoice_id like '%-2' then quantity + 1 else quantity end as quantity,
-        case when invoice_id like '%-2' then net_amount_brl * 3 else net_amount_brl end
-            as net_amount_brl,
+        case when invoice_id like '%-2' then net_amount * 3 else net_amount end
+            as net_amount,
         'L3' as _load_id, timestamp '2026-07-03 03:00:00' as _loaded_at,
         'sales/invoice_lines/2025-03.csv' as _source_file, '2025-03' as _delivery_period
     )
@@ -71,7 +71,7 @@ _NIGHTLY_LOAD = [
     """
     insert into bronze.invoice_lines by name
     select * replace (
-        net_amount_brl + 5 as net_amount_brl, 'L3' as _load_id,
+        net_amount + 5 as net_amount, 'L3' as _load_id,
         timestamp '2026-07-03 03:00:00' as _loaded_at
     )
     from bronze.invoice_lines
@@ -81,7 +81,7 @@ _NIGHTLY_LOAD = [
     """
     insert into bronze.invoice_lines by name
     select * replace (
-        net_amount_brl * 2 as net_amount_brl, 'L3' as _load_id,
+        net_amount * 2 as net_amount, 'L3' as _load_id,
         timestamp '2026-07-03 03:00:00' as _loaded_at
     )
     from bronze.invoice_lines
@@ -94,7 +94,7 @@ _PRODUCT_COST_LOAD = [
     """
     insert into bronze.products by name
     select * replace (
-        case when product_id = 'P01' then unit_cost_brl + 7 else 61.50 end as unit_cost_brl,
+        case when product_id = 'P01' then unit_cost + 7 else 61.50 end as unit_cost,
         'L4' as _load_id, timestamp '2026-07-04 03:00:00' as _loaded_at
     )
     from bronze.products

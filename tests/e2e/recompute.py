@@ -129,7 +129,7 @@ def read_invoice_lines(landing: Path, settings: Settings) -> pd.DataFrame:
             "invoice_date": _to_datetime(frame["invoice_date"], source.format.date_formats),
             "account_id": frame["account_id"].str.strip(),
             "quantity": _to_float(frame["quantity"], source.format),
-            "net_cents": _to_cents(frame["net_amount_brl"], source.format),
+            "net_cents": _to_cents(frame["net_amount"], source.format),
         }
     )
     assert not lines.duplicated(["invoice_id", "line_number"]).any(), "re-delivered lines"

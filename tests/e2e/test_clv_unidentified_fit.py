@@ -64,6 +64,30 @@ def test_fit_status_and_warning_are_visible(seed5_run) -> None:
     assert clv_rows == accounts == 200 and bad == 0
 
 
+def test_kam_status_shows_the_warnings_of_the_publish(seed5_run) -> None:
+    import subprocess
+
+    from tests.e2e.conftest import REPO, kam_command, kam_env
+
+    home, _ = seed5_run
+    status = subprocess.run(
+        kam_command("status", "--home", str(home)),
+        cwd=REPO,
+        env=kam_env(home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert status.returncode == 0, status.stderr
+    assert "run warnings (2):" in status.stdout
+    assert "bg_nbd: partially_identified" in status.stdout
+    assert "gamma_gamma: unstable_mean" in status.stdout
+    published = Path(home) / "published" / "kam.duckdb"
+    with duckdb.connect(str(published), read_only=True) as con:
+        recorded = [row[0] for row in con.execute("select warning from meta.warnings").fetchall()]
+    assert len(recorded) == 2 and recorded[1].startswith("gamma_gamma: unstable_mean")
+
+
 def test_the_warning_is_a_non_blocking_check_in_the_run_record(seed5_run) -> None:
     home, _ = seed5_run
     import os

@@ -25,7 +25,7 @@ def test_duckdb_target_registers_typed_bronze_views_in_the_build_file(tmp_path: 
         }
         money = con.execute(
             "select data_type from information_schema.columns where table_schema = 'bronze' "
-            "and table_name = 'invoice_lines' and column_name = 'net_amount_brl'"
+            "and table_name = 'invoice_lines' and column_name = 'net_amount'"
         ).fetchone()
     assert set(ENTITIES) <= views
     assert money == ("DECIMAL(18,2)",)

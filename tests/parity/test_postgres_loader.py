@@ -38,7 +38,7 @@ ACCOUNTS = """
          null, null, null, null)
     ) as rows (
         account_id, account_name, account_type, state, owner_kam_id, created_at, cnpj, city,
-        country, beds, market_potential_brl, referred_by_account_id, is_reference_site,
+        country, beds, market_potential, referred_by_account_id, is_reference_site,
         competitors
     )
 """
@@ -53,7 +53,7 @@ INVOICE_LINES = """
          '2026-02-01')
     ) as rows (
         invoice_id, line_number, invoice_date, account_id, product_id, quantity,
-        net_amount_brl, unit_price_brl, discount_brl, channel, distributor_id, _delivery_period
+        net_amount, unit_price, discount, channel, distributor_id, _delivery_period
     )
 """
 
@@ -132,13 +132,13 @@ def test_values_survive_exactly(loaded: tuple[dict, object]) -> None:
         accounts = {
             row[0]: row
             for row in cursor.execute(
-                "select account_id, account_name, city, competitors, market_potential_brl, "
+                "select account_id, account_name, city, competitors, market_potential, "
                 "is_reference_site, beds, created_at, referred_by_account_id, cnpj, "
                 "_source_line, _loaded_at from bronze.accounts"
             ).fetchall()
         }
         lines = cursor.execute(
-            "select line_number, quantity, net_amount_brl, unit_price_brl, discount_brl, "
+            "select line_number, quantity, net_amount, unit_price, discount, "
             "invoice_date, _delivery_period from bronze.invoice_lines order by line_number"
         ).fetchall()
     first, second, third = accounts["A1"], accounts["A2"], accounts["A3"]

@@ -24,7 +24,7 @@ SOURCES_YML = Path(__file__).resolve().parents[2] / "dbt_project/models/marts/cl
 
 def tables() -> dict[str, dict]:
     document = yaml.safe_load(SOURCES_YML.read_text(encoding="utf-8"))
-    (source,) = [s for s in document["sources"] if s["name"] == "clv_outputs"]
+    (source,) = [s for s in document["sources"] if s["name"] == "marts"]
     assert source["schema"] == "marts"
     return {table["name"]: table for table in source["tables"]}
 

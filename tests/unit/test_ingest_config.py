@@ -27,7 +27,9 @@ def write_config(tmp_path: Path, snippet: dict) -> Path:
 def test_column_map_target_typo_fails_when_config_is_read(tmp_path):
     snippet = {"sources": {"users": {"paths": ["crm/users.*"], "column_map": {"Id": "kam_idd"}}}}
 
-    with pytest.raises(ConfigError, match=r"sources.users.column_map: kam_idd is not a column"):
+    with pytest.raises(
+        ConfigError, match=r"line \d+: sources.users.column_map.Id: 'kam_idd' is not a column"
+    ):
         load_settings(write_config(tmp_path, snippet), home=tmp_path)
 
 

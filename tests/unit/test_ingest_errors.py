@@ -10,7 +10,7 @@ import pytest
 from pipelines.lib.config import load_settings
 from pipelines.lib.ingest import IngestError, ingest_entity
 
-PRODUCTS_HEADER = "product_id,product_name,therapeutic_area,list_price_brl\n"
+PRODUCTS_HEADER = "product_id,product_name,product_category,list_price\n"
 
 
 def settings_for(tmp_path: Path, **overrides):
@@ -37,13 +37,13 @@ def failure_of(settings, entity: str = "products") -> str:
 
 def test_missing_required_column_names_file_column_and_found_columns(tmp_path):
     settings = settings_for(tmp_path)
-    land(settings, "sales/products.csv", b"product_id,name,therapeutic_area\nP1,X,onco\n")
+    land(settings, "sales/products.csv", b"product_id,name,product_category\nP1,X,onco\n")
 
     message = failure_of(settings)
 
     assert message.startswith("sales/products.csv line 1: missing required column(s) ")
-    assert "product_name, list_price_brl" in message
-    assert "columns found: 'product_id', 'name', 'therapeutic_area'" in message
+    assert "product_name, list_price" in message
+    assert "columns found: 'product_id', 'name', 'product_category'" in message
     assert "column_map" in message
 
 
@@ -116,7 +116,7 @@ def test_bad_file_in_a_batch_does_not_block_the_others(tmp_path):
     land(settings, "sales/products.csv", (PRODUCTS_HEADER + "P1,X,y,1\n").encode())
     for name in ("accounts", "products"):
         ingest_entity(settings, name).raise_for_failures()
-    header = "invoice_id;line_number;invoice_date;account_id;product_id;quantity;net_amount_brl\n"
+    header = "invoice_id;line_number;invoice_date;account_id;product_id;quantity;net_amount\n"
     good = header + "N1;1;05/01/2025;A001;P1;1;10,00\n"
     land(settings, "sales/invoice_lines/nf_2025-01-05.csv", good.encode())
     land(

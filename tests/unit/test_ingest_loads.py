@@ -16,9 +16,7 @@ from pipelines.lib.ingest import IngestError, ingest_entity, register_bronze_vie
 from pipelines.lib.ingest.manifest import manifest_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
-INVOICE_HEADER = (
-    "invoice_id;line_number;invoice_date;account_id;product_id;quantity;net_amount_brl\n"
-)
+INVOICE_HEADER = "invoice_id;line_number;invoice_date;account_id;product_id;quantity;net_amount\n"
 CONTACT_HEADER = "contact_id,account_id,decision_role,relationship_level,full_name,email,phone\n"
 
 
@@ -56,7 +54,7 @@ def invoice_rows(invoice: str, count: int, amount: str = "10,00", day: str = "05
 
 
 CURRENT_INVOICES = """
-    SELECT invoice_id, line_number, net_amount_brl FROM (
+    SELECT invoice_id, line_number, net_amount FROM (
         SELECT *, max(_load_id) OVER (PARTITION BY _delivery_period) AS latest_load
         FROM bronze.invoice_lines
     ) WHERE _load_id = latest_load ORDER BY invoice_id, line_number
@@ -229,7 +227,7 @@ def test_more_than_one_percent_bad_rows_fails_the_file(tmp_path):
     message = str(raised.value)
     assert "sales/invoice_lines/nf_2025-01-05.csv: 2 of 100 rows (2.0%) broke row rules" in message
     assert "line 100, column quantity: expected a number like 1.234,56" in message
-    assert "line 101, column net_amount_brl" in message
+    assert "line 101, column net_amount" in message
     # A failed file is retried on the next run, not skipped as already loaded.
     assert ingest_entity(settings, "invoice_lines").files[0].status == "failed"
 

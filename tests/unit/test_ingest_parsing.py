@@ -64,7 +64,7 @@ def test_brazilian_latin1_export_arrives_exact(tmp_path):
     assert report.rows_loaded == 3
     rows = query(
         settings,
-        "SELECT account_id, account_name, city, created_at, market_potential_brl, beds, "
+        "SELECT account_id, account_name, city, created_at, market_potential, beds, "
         "is_reference_site, cnpj, _source_line FROM bronze.accounts ORDER BY account_id",
     )
     assert rows[0] == (
@@ -93,7 +93,7 @@ def test_invoice_lines_typed_with_period_and_negative_credit_notes(tmp_path):
 
     rows = query(
         settings,
-        "SELECT invoice_id, line_number, invoice_date, quantity, net_amount_brl, "
+        "SELECT invoice_id, line_number, invoice_date, quantity, net_amount, "
         "_delivery_period, _source_file FROM bronze.invoice_lines ORDER BY invoice_id, line_number",
     )
     assert rows[1] == (
@@ -111,8 +111,7 @@ def test_windows_1252_is_transcoded_before_reading(tmp_path):
     land(
         settings,
         "sales/products.csv",
-        "product_id,product_name,therapeutic_area,list_price_brl\n"
-        "P1,Oncoxa “Plus”,oncologia,1.50\n",
+        "product_id,product_name,product_category,list_price\nP1,Oncoxa “Plus”,oncologia,1.50\n",
         encoding="cp1252",
     )
 
@@ -146,7 +145,7 @@ def test_quoted_line_breaks_keep_physical_line_numbers(tmp_path):
     land(
         settings,
         "sales/products.csv",
-        "product_id,product_name,therapeutic_area,list_price_brl\n"
+        "product_id,product_name,product_category,list_price\n"
         'P1,"Oncoxa\nextended\nrelease",oncologia,10\n'
         "P2,Cardiol,cardiologia,abc\n"
         "P3,Neuro,neurologia,5\n",
@@ -157,9 +156,7 @@ def test_quoted_line_breaks_keep_physical_line_numbers(tmp_path):
     assert report.files[0].status == "loaded"
     lines = query(settings, "SELECT product_id, _source_line FROM bronze.products ORDER BY 1")
     assert lines == [("P1", 2), ("P3", 6)]
-    assert query(settings, "SELECT line, column_name FROM bronze.quarantine") == [
-        (5, "list_price_brl")
-    ]
+    assert query(settings, "SELECT line, column_name FROM bronze.quarantine") == [(5, "list_price")]
 
 
 def test_xlsx_portuguese_sheet_and_headers_map_to_contract(tmp_path):
@@ -213,8 +210,8 @@ def test_parquet_is_cast_with_the_same_rules(tmp_path):
         {
             "Product_ID": ["P1", "P2"],
             "product_name": ["Oncoxa", "Cardiol"],
-            "therapeutic_area": ["oncologia", "cardiologia"],
-            "list_price_brl": pa.array([Decimal("10.50"), Decimal("3.25")], pa.decimal128(10, 2)),
+            "product_category": ["oncologia", "cardiologia"],
+            "list_price": pa.array([Decimal("10.50"), Decimal("3.25")], pa.decimal128(10, 2)),
             "launched_date": [dt.date(2020, 1, 2), None],
         }
     )
@@ -226,7 +223,7 @@ def test_parquet_is_cast_with_the_same_rules(tmp_path):
 
     assert query(
         settings,
-        "SELECT product_id, list_price_brl, launched_date, _source_line FROM bronze.products "
+        "SELECT product_id, list_price, launched_date, _source_line FROM bronze.products "
         "ORDER BY 1",
     ) == [("P1", Decimal("10.50"), dt.date(2020, 1, 2), 1), ("P2", Decimal("3.25"), None, 2)]
 
@@ -243,7 +240,7 @@ def test_views_are_typed_and_empty_before_any_load(tmp_path):
             "WHERE table_schema = 'bronze' AND table_name = 'invoice_lines'"
         ).fetchall()
     )
-    assert types["net_amount_brl"] == "DECIMAL(18,2)"
+    assert types["net_amount"] == "DECIMAL(18,2)"
     assert types["invoice_date"] == "DATE"
     assert types["_loaded_at"] == "TIMESTAMP"
     assert types["_delivery_period"] == "VARCHAR"
@@ -345,11 +342,11 @@ def test_workbook_with_a_damaged_part_fails_with_its_name(tmp_path, part):
 
 def test_bom_and_windows_line_endings(tmp_path):
     settings = settings_for(tmp_path)
-    body = "\ufeffproduct_id,product_name,therapeutic_area,list_price_brl\r\nP1,Oncoxa,onco,10\r\n"
+    body = "\ufeffproduct_id,product_name,product_category,list_price\r\nP1,Oncoxa,onco,10\r\n"
     land(settings, "sales/products.csv", body)
 
     ingest_entity(settings, "products").raise_for_failures()
 
-    assert query(
-        settings, "SELECT product_id, list_price_brl, _source_line FROM bronze.products"
-    ) == [("P1", Decimal("10.00"), 2)]
+    assert query(settings, "SELECT product_id, list_price, _source_line FROM bronze.products") == [
+        ("P1", Decimal("10.00"), 2)
+    ]

@@ -34,7 +34,7 @@ def make_build(path: Path) -> Path:
         select
             date '2026-01-01' + to_months(cast(i // 10 as integer)) as month_start_date,
             i as invoice_line_id,
-            cast(i * 10.5 as decimal(18, 2)) as net_revenue_brl
+            cast(i * 10.5 as decimal(18, 2)) as net_revenue
         from range(50) t(i)
         """
     )
@@ -106,7 +106,7 @@ def test_a_new_day_rewrites_its_month_and_links_unchanged_exports(tmp_path: Path
     # A re-delivered line in February and a new line in March; the accounts do not change.
     change(
         build,
-        "update marts.fct_sales set net_revenue_brl = 1 where invoice_line_id = 12",
+        "update marts.fct_sales set net_revenue = 1 where invoice_line_id = 12",
         "insert into marts.fct_sales values (date '2026-03-01', 99, 7.25)",
     )
     second = publish_version(build, published, "v2")
@@ -152,7 +152,7 @@ def test_vanished_and_null_months_are_replaced_too(tmp_path: Path) -> None:
     assert_version_equals_build(published, "v2", build)
 
     # The line without a month is corrected: the NULL partition is replaced, not duplicated.
-    change(build, "update marts.fct_sales set net_revenue_brl = 2 where invoice_line_id = 100")
+    change(build, "update marts.fct_sales set net_revenue = 2 where invoice_line_id = 100")
     publish_version(build, published, "v3")
     assert_version_equals_build(published, "v3", build)
 
@@ -167,7 +167,7 @@ def test_a_changed_schema_or_mostly_changed_mart_is_copied_whole(tmp_path: Path)
     assert {c.mart: c.how for c in second.marts} == {"dim_accounts": UNCHANGED, "fct_sales": COPIED}
     assert_version_equals_build(published, "v2", build)
 
-    change(build, "update marts.fct_sales set net_revenue_brl = net_revenue_brl + 1")
+    change(build, "update marts.fct_sales set net_revenue = net_revenue + 1")
     third = publish_version(build, published, "v3")
     assert {c.mart: c.how for c in third.marts}["fct_sales"] == COPIED
     assert_version_equals_build(published, "v3", build)

@@ -107,7 +107,7 @@ def test_known_bad_invoice_file_fails_as_on_the_pandas_path(defect, words, tmp_p
 @pytest.mark.parametrize(
     ("entity_name", "column", "value", "words"),
     [
-        ("accounts", "account_type", "spaceship", ["'account_type' must be one of", "spaceship"]),
+        ("contacts", "decision_role", "spaceship", ["'decision_role' must be one of", "spaceship"]),
         ("contacts", "relationship_level", 7, ["'relationship_level' must be between 1 and 5"]),
         ("objectives", "plan_period", "2026Q3", ["'plan_period' must match", "2026Q3"]),
     ],

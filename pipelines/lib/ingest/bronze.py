@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.config import Settings
-from pipelines.lib.contract import BRONZE_LINEAGE_COLUMNS, ENTITIES, INVOICE_PERIOD_COLUMN, Entity
+from pipelines.lib.contract import BRONZE_LINEAGE_COLUMNS, DELIVERY_PERIOD_COLUMN, ENTITIES, Entity
 from pipelines.lib.ingest.manifest import MANIFEST_COLUMNS, manifest_path, read_manifest
 from pipelines.lib.ingest.readers import quote_literal
 
@@ -47,8 +47,8 @@ def bronze_columns(entity: Entity) -> dict[str, str]:
     """Column name -> DuckDB type of an entity's bronze table, lineage columns last."""
     columns = {column.name: column.type for column in entity.columns}
     columns.update(BRONZE_LINEAGE_COLUMNS)
-    if entity.name == "invoice_lines":
-        columns[INVOICE_PERIOD_COLUMN] = "VARCHAR"
+    if entity.is_periodic:
+        columns[DELIVERY_PERIOD_COLUMN] = "VARCHAR"
     return columns
 
 
@@ -115,11 +115,35 @@ def _empty_select(columns: dict[str, str]) -> str:
     return f"SELECT {casts} WHERE false"
 
 
-def _typed_select(columns: dict[str, str], source: str) -> str:
+def _typed_select(
+    columns: dict[str, str], source: str, aliases: dict[str, tuple[str, ...]] | None = None
+) -> str:
+    """Cast each column to its type; a column also written under an earlier name (`aliases`,
+    only those present in the files) is read from whichever name a load used."""
+    aliases = aliases or {}
+
+    def value(name: str) -> str:
+        names = [_q(name), *(_q(alias) for alias in aliases.get(name, ()))]
+        return names[0] if len(names) == 1 else f"coalesce({', '.join(names)})"
+
     casts = ", ".join(
-        f"CAST({_q(name)} AS {type_}) AS {_q(name)}" for name, type_ in columns.items()
+        f"CAST({value(name)} AS {type_}) AS {_q(name)}" for name, type_ in columns.items()
     )
     return f"SELECT {casts} FROM {source}"
+
+
+def _legacy_names(
+    con: duckdb.DuckDBPyConnection, entity: Entity, source: str
+) -> dict[str, tuple[str, ...]]:
+    """Earlier column names (e.g. `net_amount_brl`) that loads written before a rename carry."""
+    if not any(column.aliases for column in entity.columns):
+        return {}
+    present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    found = {
+        column.name: tuple(alias for alias in column.aliases if alias in present)
+        for column in entity.columns
+    }
+    return {name: names for name, names in found.items() if names}
 
 
 def _q(name: str) -> str:
@@ -138,7 +162,8 @@ def register_bronze_views(con: duckdb.DuckDBPyConnection, settings: Settings) ->
         folder = entity_dir(settings, name)
         if folder.is_dir() and any(folder.glob("*.parquet")):
             pattern = quote_literal(str(folder / "*.parquet"))
-            sql = _typed_select(columns, f"read_parquet({pattern}, union_by_name=true)")
+            source = f"read_parquet({pattern}, union_by_name=true)"
+            sql = _typed_select(columns, source, _legacy_names(con, entity, source))
         else:
             sql = _empty_select(columns)
         con.execute(f"CREATE OR REPLACE VIEW bronze.{_q(name)} AS {sql}")

@@ -7,14 +7,22 @@ silently NULL: it becomes a problem row naming what was expected.
 
 The table `checked` keeps, per landing row, the trimmed text (`_v_<col>`), the typed value
 (`<col>`) and the first problem with it (`_p_<col>`, NULL when fine). `problems` then holds one row
-per (line, column) problem, plus duplicate keys and unknown references, with personal data redacted.
+per (line, column) problem, plus duplicate keys, unknown references and broken row rules, each
+with the name of the rule it broke (`rule`: `<column>.missing`, `<column>.invalid`,
+`<column>.unknown`, `key.duplicate` or a contract row rule); every value of an entity holding
+personal data is redacted (redaction.py).
+
+What a value may be comes from the contract and the settings together (`ValueRules`): a
+configurable vocabulary is the settings' list, and an account without a country is in the
+configured default country.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import duckdb
 
@@ -22,8 +30,7 @@ from pipelines.lib import cnpj
 from pipelines.lib.config import ParseFormat, SourceSpec
 from pipelines.lib.contract import Column, Entity
 from pipelines.lib.ingest.readers import quote_literal
-
-REDACTED = "<redacted>"
+from pipelines.lib.ingest.redaction import shown_sql
 
 # Parquet and XLSX carry typed values; the readers render them as ISO text read with this format.
 ISO_FORMAT = ParseFormat(
@@ -47,6 +54,26 @@ _WHITESPACE = "' \t\r\n\u00a0'"
 _EDGE_WHITESPACE = "'^[\\s\\x{00A0}]|[\\s\\x{00A0}]$'"
 _EXAMPLE_DAY = dt.datetime(2025, 1, 31, 14, 30, 0)
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)", re.IGNORECASE)
+
+
+# Spellings of Brazil read as its ISO code, so the Brazilian rules apply whatever the CRM wrote.
+_BRAZIL_NAMES = ("br", "bra", "brasil", "brazil")
+COUNTRY_COLUMN = "country"
+
+
+@dataclass(frozen=True)
+class ValueRules:
+    """What the settings add to the contract's rules: vocabularies and the default country."""
+
+    vocabularies: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
+    default_country: str = "BR"
+
+    def allowed(self, column: Column) -> tuple[str, ...] | None:
+        if column.allowed is not None:
+            return column.allowed
+        if column.vocabulary is not None:
+            return self.vocabularies.get(column.vocabulary)
+        return None
 
 
 def parse_format_for(kind: str, source: SourceSpec) -> ParseFormat:
@@ -95,15 +122,21 @@ def number_example(fmt: ParseFormat) -> str:
     return f"1{thousands}234{fmt.decimal_separator}56"
 
 
-def type_expression(column: Column, fmt: ParseFormat, value: str) -> str:
+def type_expression(
+    column: Column, fmt: ParseFormat, value: str, rules: ValueRules | None = None
+) -> str:
     """SQL turning the trimmed text `value` into the column's type, NULL when it does not parse."""
+    rules = rules or ValueRules()
     type_ = column.type.upper()
     if type_ in ("VARCHAR", "TEXT"):
-        if column.allowed:
+        allowed = rules.allowed(column)
+        if allowed:
             cases = " ".join(
-                f"WHEN {quote_literal(a.lower())} THEN {quote_literal(a)}" for a in column.allowed
+                f"WHEN {quote_literal(a.lower())} THEN {quote_literal(a)}" for a in allowed
             )
             return f"CASE lower({value}) {cases} END"
+        if column.name == COUNTRY_COLUMN:
+            return _country_expression(value, rules.default_country)
         return value
     if type_ in ("INTEGER", "BIGINT", "SMALLINT"):
         return (
@@ -135,11 +168,22 @@ def type_expression(column: Column, fmt: ParseFormat, value: str) -> str:
     raise ValueError(f"contract column {column.name}: type {column.type} has no parse rule")
 
 
-def expected_text(column: Column, fmt: ParseFormat) -> str:
+def _country_expression(value: str, default_country: str) -> str:
+    """ISO codes upper-cased, Brazil's spellings read as BR, empty = the default country."""
+    brazil = ", ".join(quote_literal(name) for name in _BRAZIL_NAMES)
+    return (
+        f"coalesce(CASE WHEN lower({value}) IN ({brazil}) THEN 'BR' "
+        f"WHEN regexp_full_match({value}, '[A-Za-z]{{2}}') THEN upper({value}) ELSE {value} END, "
+        f"{quote_literal(default_country)})"
+    )
+
+
+def expected_text(column: Column, fmt: ParseFormat, rules: ValueRules | None = None) -> str:
     """Plain words for what a value of this column must look like."""
     type_ = column.type.upper()
-    if column.allowed:
-        return f"expected one of: {', '.join(column.allowed)}"
+    allowed = (rules or ValueRules()).allowed(column)
+    if allowed:
+        return f"expected one of: {', '.join(allowed)}"
     if type_ in ("INTEGER", "BIGINT", "SMALLINT"):
         return "expected a whole number like 12"
     if type_ in ("DOUBLE", "FLOAT", "REAL") or _DECIMAL.fullmatch(type_):
@@ -165,6 +209,37 @@ def expected_text(column: Column, fmt: ParseFormat) -> str:
     return "expected text"
 
 
+_INTEGER_RANGES = {"SMALLINT": 2**15, "INTEGER": 2**31, "BIGINT": 2**63}
+
+
+def _overflow_branches(column: Column, fmt: ParseFormat, value: str, typed: str) -> list[str]:
+    """A number written right but too large for the column's type says so, not "expected a number
+    like 1.234,56": the value matches the pattern and only the cast failed (or gave infinity)."""
+    type_ = column.type.upper()
+    if type_ in _INTEGER_RANGES:
+        bound = _INTEGER_RANGES[type_]
+        text = (
+            f"the number is too large for this column: expected a whole number between "
+            f"{-bound:,} and {bound - 1:,} ({type_})"
+        )
+        test = f"regexp_full_match({value}, '[+-]?[0-9]+')"
+        return [f"WHEN {typed} IS NULL AND {test} THEN {quote_literal(text)}"]
+    match = _DECIMAL.fullmatch(type_)
+    if match:
+        precision, scale = int(match.group(1)), int(match.group(2))
+        text = (
+            f"the number is too large for this column: at most {precision - scale} digits before "
+            f"the decimal separator ({column.type})"
+        )
+        test = f"regexp_full_match({value}, {quote_literal(number_pattern(fmt, scale))})"
+        return [f"WHEN {typed} IS NULL AND {test} THEN {quote_literal(text)}"]
+    if type_ in ("DOUBLE", "FLOAT", "REAL"):
+        limit = "1.8e308" if type_ == "DOUBLE" else "3.4e38"
+        text = f"the number is too large for this column ({type_}: at most about {limit})"
+        return [f"WHEN isinf({typed}) THEN {quote_literal(text)}"]
+    return []
+
+
 def _range_text(column: Column) -> str:
     if column.minimum is not None and column.maximum is not None:
         return f"expected a value between {column.minimum:g} and {column.maximum:g}"
@@ -173,7 +248,9 @@ def _range_text(column: Column) -> str:
     return f"expected a value <= {column.maximum:g}"
 
 
-def problem_expression(column: Column, entity: Entity, fmt: ParseFormat) -> str:
+def problem_expression(
+    column: Column, entity: Entity, fmt: ParseFormat, rules: ValueRules | None = None
+) -> str:
     """SQL giving the first problem with one value in plain words, or NULL when it is fine."""
     value = ident(f"_v_{column.name}")
     typed = ident(column.name)
@@ -184,7 +261,9 @@ def problem_expression(column: Column, entity: Entity, fmt: ParseFormat) -> str:
     else:
         missing = "NULL"
     branches = [f"WHEN {value} IS NULL THEN {missing}"]
-    branches.append(f"WHEN {typed} IS NULL THEN {quote_literal(expected_text(column, fmt))}")
+    branches.extend(_overflow_branches(column, fmt, value, typed))
+    expected = expected_text(column, fmt, rules)
+    branches.append(f"WHEN {typed} IS NULL THEN {quote_literal(expected)}")
     if column.minimum is not None:
         branches.append(
             f"WHEN {typed} < {column.minimum!r} THEN {quote_literal(_range_text(column))}"
@@ -199,11 +278,6 @@ def problem_expression(column: Column, entity: Entity, fmt: ParseFormat) -> str:
             f"WHEN NOT regexp_full_match({typed}, {quote_literal(pattern)}) "
             f"THEN {quote_literal(f'expected text matching {column.pattern}')}"
         )
-    if column.is_cnpj:
-        branches.append(
-            f"WHEN NOT kam_cnpj_is_valid({typed}) THEN 'invalid CNPJ: expected 14 digits with "
-            "valid check digits, like 11.222.333/0001-81 or 11222333000181'"
-        )
     return "CASE " + " ".join(branches) + " END"
 
 
@@ -217,7 +291,12 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_checked(
-    con: duckdb.DuckDBPyConnection, raw: str, checked: str, entity: Entity, fmt: ParseFormat
+    con: duckdb.DuckDBPyConnection,
+    raw: str,
+    checked: str,
+    entity: Entity,
+    fmt: ParseFormat,
+    rules: ValueRules | None = None,
 ) -> None:
     """Create `checked` from the all-text table `raw`: trimmed text, typed values, problems."""
     register_functions(con)
@@ -228,11 +307,12 @@ def build_checked(
         for c in entity.columns
     )
     typed = ", ".join(
-        f"{type_expression(c, fmt, ident('_v_' + c.name))} AS {ident(c.name)}"
+        f"{type_expression(c, fmt, ident('_v_' + c.name), rules)} AS {ident(c.name)}"
         for c in entity.columns
     )
     problems = ", ".join(
-        f"{problem_expression(c, entity, fmt)} AS {ident('_p_' + c.name)}" for c in entity.columns
+        f"{problem_expression(c, entity, fmt, rules)} AS {ident('_p_' + c.name)}"
+        for c in entity.columns
     )
     con.execute(
         f"""
@@ -256,21 +336,34 @@ def build_problems(
     `parent_keys` maps a referencing column to a table holding the parent's known keys (`key`).
     """
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {problems} "
-        "(_file VARCHAR, _line BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR)"
+        f"CREATE OR REPLACE TEMP TABLE {problems} (_file VARCHAR, _line BIGINT, "
+        "column_name VARCHAR, value VARCHAR, reason VARCHAR, rule VARCHAR)"
     )
     for column in entity.columns:
-        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column.name)
+        shown = shown_sql(entity, ident("_v_" + column.name))
+        flag = ident("_p_" + column.name)
+        rule = (
+            f"CASE WHEN {ident('_v_' + column.name)} IS NULL "
+            f"THEN {quote_literal(column.name + '.missing')} "
+            f"ELSE {quote_literal(column.name + '.invalid')} END"
+        )
         con.execute(
             f"INSERT INTO {problems} SELECT _file, _line, {quote_literal(column.name)}, {shown}, "
-            f"{ident('_p_' + column.name)} FROM {checked} "
-            f"WHERE {ident('_p_' + column.name)} IS NOT NULL"
+            f"{flag}, {rule} FROM {checked} WHERE {flag} IS NOT NULL"
+        )
+    for row_rule in entity.row_rules:
+        column = entity.column(row_rule.column)
+        shown = shown_sql(entity, ident("_v_" + column.name))
+        con.execute(
+            f"INSERT INTO {problems} SELECT _file, _line, {quote_literal(column.name)}, {shown}, "
+            f"{quote_literal(row_rule.reason)}, {quote_literal(row_rule.name)} FROM {checked} "
+            f"WHERE coalesce({row_rule.breaks_when}, false)"
         )
     _duplicate_keys(con, checked, problems, entity)
     for column_name, table in parent_keys.items():
         parent = entity.references[column_name]
         column = entity.column(column_name)
-        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column_name)
+        shown = shown_sql(entity, ident("_v_" + column_name))
         reason = (
             f"unknown {column_name}: no such key among the loaded {parent} "
             f"(load {parent} first, or fix the value)"
@@ -278,7 +371,8 @@ def build_problems(
         con.execute(
             f"""
             INSERT INTO {problems}
-            SELECT c._file, c._line, {quote_literal(column_name)}, {shown}, {quote_literal(reason)}
+            SELECT c._file, c._line, {quote_literal(column_name)}, {shown}, {quote_literal(reason)},
+                   {quote_literal(column_name + ".unknown")}
             FROM {checked} AS c
             WHERE c.{ident(column_name)} IS NOT NULL AND c.{ident("_p_" + column_name)} IS NULL
               AND NOT EXISTS (SELECT 1 FROM {table} AS p WHERE p.key = c.{ident(column_name)})
@@ -310,9 +404,10 @@ def _duplicate_keys(
     con.execute(
         f"""
         INSERT INTO {problems}
-        SELECT _file, _line, {quote_literal(label)}, key_text,
+        SELECT _file, _line, {quote_literal(label)}, {shown_sql(entity, "key_text")},
                'duplicate key ({label}) in this file: first seen on line ' || first_line
-               || '; the first row is kept'
+               || '; the first row is kept',
+               'key.duplicate'
         FROM (
             SELECT c._file, c._line, {key_text} AS key_text,
                    min(c._line) OVER ({partition}) AS first_line,

@@ -22,14 +22,17 @@ def normalize_name(name: str) -> str:
 
 
 def map_headers(
-    headers: list[str], column_map: dict[str, str]
+    headers: list[str], column_map: dict[str, str], aliases: dict[str, str] | None = None
 ) -> tuple[list[str | None], dict[str, list[str]]]:
     """Map a file's headers to contract names.
 
     Returns the target name per header position (the normalised header when the map does not name
-    it) and, for the caller to report, the targets that more than one header maps to.
+    it) and, for the caller to report, the targets that more than one header maps to. `aliases`
+    (other names of a contract column, e.g. `net_amount_brl` for `net_amount`) apply where the
+    column map says nothing; the column map always wins.
     """
-    normalized_map = {normalize_name(key): value for key, value in column_map.items()}
+    normalized_map = {normalize_name(key): value for key, value in (aliases or {}).items()}
+    normalized_map.update({normalize_name(key): value for key, value in column_map.items()})
     targets: list[str | None] = []
     seen: dict[str, list[str]] = {}
     for header in headers:

@@ -23,8 +23,8 @@ from typing import Any
 
 from pipelines.lib.contract import (
     BRONZE_LINEAGE_COLUMNS,
+    DELIVERY_PERIOD_COLUMN,
     ENTITIES,
-    INVOICE_PERIOD_COLUMN,
     KPIS,
     TIERS,
     Entity,
@@ -141,8 +141,8 @@ def unique_key(columns: tuple[str, ...]) -> dict[str, Any]:
 def bronze_expectations(entity: Entity) -> list[dict[str, Any]]:
     """The expectations of one bronze table, read off its contract entry."""
     lineage = list(BRONZE_LINEAGE_COLUMNS)
-    if entity.name == "invoice_lines":
-        lineage.append(INVOICE_PERIOD_COLUMN)
+    if entity.is_periodic:
+        lineage.append(DELIVERY_PERIOD_COLUMN)
     expectations = [
         row_count_at_least_one(),
         # Bronze holds exactly the contract columns plus lineage: an extra column means the parser
@@ -164,8 +164,8 @@ def bronze_expectations(entity: Entity) -> list[dict[str, Any]]:
             expectations.append(between(column.name, column.minimum, column.maximum))
         if column.pattern is not None:
             expectations.append(matches(column.name, column.pattern))
-    if entity.name == "invoice_lines":
-        expectations.append(matches(INVOICE_PERIOD_COLUMN, DELIVERY_PERIOD_PATTERN))
+    if entity.is_periodic:
+        expectations.append(matches(DELIVERY_PERIOD_COLUMN, DELIVERY_PERIOD_PATTERN))
     return expectations
 
 

@@ -30,8 +30,9 @@ def defect_count(rate: float, rows: int) -> int:
 def _kinds(entity: Entity) -> list[tuple[str, str]]:
     """(kind, column) pairs that make sense for this entity."""
     kinds: list[tuple[str, str]] = [("missing_key", entity.key[0]), ("duplicate", "")]
+    rule_columns = {rule.column: rule.name for rule in entity.row_rules}
     for column in entity.columns:
-        if column.is_cnpj:
+        if rule_columns.get(column.name) == "cnpj.brazil":
             kinds.append(("bad_cnpj", column.name))
         if (
             column.name in ("account_id", "product_id")
@@ -44,7 +45,8 @@ def _kinds(entity: Entity) -> list[tuple[str, str]]:
         numeric = column.type in (INTEGER, QUANTITY, DOUBLE) or column.type.startswith("DECIMAL")
         if numeric and column.required:
             kinds.append(("bad_number", column.name))
-        if column.allowed:
+        # A code from a closed list: an enum, a vocabulary, or Brazil's state codes.
+        if column.allowed or column.vocabulary or rule_columns.get(column.name) == "state.brazil":
             kinds.append(("bad_enum", column.name))
         elif column.maximum is not None or (column.minimum is not None and numeric):
             kinds.append(("out_of_range", column.name))

@@ -123,7 +123,7 @@ def _accounts_table(accounts: Accounts) -> Table:
         "city": accounts.cities,
         "country": np.full(accounts.n, "Brasil", dtype=object),
         "beds": accounts.beds,
-        "market_potential_brl": accounts.potential_cents,
+        "market_potential": accounts.potential_cents,
         "referred_by_account_id": accounts.referred_by,
         "is_reference_site": accounts.is_reference_site,
         "competitors": accounts.competitors,
@@ -152,10 +152,10 @@ def _products_table(products: Products) -> pa.Table:
         {
             "product_id": pa.array(products.ids, type=pa.string()),
             "product_name": pa.array(products.names, type=pa.string()),
-            "therapeutic_area": pa.array(products.areas, type=pa.string()),
-            "list_price_brl": money(products.list_cents),
+            "product_category": pa.array(products.areas, type=pa.string()),
+            "list_price": money(products.list_cents),
             "brand": pa.array(products.brands, type=pa.string()),
-            "unit_cost_brl": money(products.cost_cents),
+            "unit_cost": money(products.cost_cents),
             "launched_date": pa.array(products.launched, type=pa.date32()),
         }
     )

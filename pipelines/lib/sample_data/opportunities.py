@@ -65,7 +65,7 @@ def generate_opportunities(
         "account_id": accounts.ids[account],
         "opportunity_type": types,
         "stage": stage,
-        "amount_brl": (amount * 100).astype(np.int64),
+        "amount": (amount * 100).astype(np.int64),
         "created_at": created,
         "kam_id": accounts.owner[account],
         "product_id": product_id,

@@ -261,9 +261,9 @@ def render(
         "account_id": pa.array(accounts.ids[lines["account"]], type=pa.string()),
         "product_id": pa.array(products.ids[lines["product"]], type=pa.string()),
         "quantity": integer(lines["quantity"]),
-        "net_amount_brl": money(lines["net_cents"], style),
-        "unit_price_brl": money(lines["unit_cents"], style),
-        "discount_brl": money(lines["discount_cents"], style),
+        "net_amount": money(lines["net_cents"], style),
+        "unit_price": money(lines["unit_cents"], style),
+        "discount": money(lines["discount_cents"], style),
         "channel": pa.array(CHANNELS[lines["channel"]], type=pa.string()),
         "distributor_id": dist_ids,
     }

@@ -40,7 +40,7 @@ account_starts as (
 
     select
         accounts.account_id,
-        accounts.market_potential_brl,
+        accounts.market_potential,
         coalesce(accounts.is_reference_site, false) as is_reference_site,
         first_purchases.first_purchase_date,
         greatest(
@@ -96,7 +96,7 @@ joined as (
         spine.account_id,
         spine.month_start_date,
         spine.month_end_date,
-        coalesce(account_months.net_revenue_brl, 0) as net_revenue_brl,
+        coalesce(account_months.net_revenue, 0) as net_revenue,
         coalesce(account_months.invoices_count, 0) as invoices_count,
         coalesce(account_months.purchase_days, 0) as purchase_days,
         coalesce(referrals.new_referrals_count, 0) as new_referrals_count
@@ -114,12 +114,12 @@ windowed as (
 
     select
         *,
-        sum(net_revenue_brl) over (
+        sum(net_revenue) over (
             partition by account_id
             order by month_start_date
             rows between 11 preceding and current row
         ) as revenue_12m,
-        coalesce(sum(net_revenue_brl) over (
+        coalesce(sum(net_revenue) over (
             partition by account_id
             order by month_start_date
             rows between 23 preceding and 12 preceding
@@ -129,12 +129,12 @@ windowed as (
             order by month_start_date
             rows between 11 preceding and current row
         ) as {{ dbt.type_bigint() }}) as orders_12m,
-        count(case when net_revenue_brl > 0 then 1 end) over (
+        count(case when net_revenue > 0 then 1 end) over (
             partition by account_id
             order by month_start_date
             rows between 11 preceding and current row
         ) as active_months_12m,
-        coalesce(count(case when net_revenue_brl > 0 then 1 end) over (
+        coalesce(count(case when net_revenue > 0 then 1 end) over (
             partition by account_id
             order by month_start_date
             rows between unbounded preceding and 1 preceding
@@ -154,7 +154,7 @@ final as (
         windowed.account_id,
         windowed.month_start_date,
         windowed.month_end_date,
-        windowed.net_revenue_brl,
+        windowed.net_revenue,
         windowed.invoices_count,
         windowed.purchase_days,
         windowed.revenue_12m,
@@ -163,7 +163,7 @@ final as (
         windowed.active_months_12m,
         windowed.referrals_count,
         account_starts.is_reference_site,
-        account_starts.market_potential_brl,
+        account_starts.market_potential,
         case
             when account_starts.first_purchase_date <= windowed.month_end_date
                 then account_starts.first_purchase_date
@@ -173,7 +173,7 @@ final as (
                 then {{ datediff_int('month', month_start('account_starts.first_purchase_date'), 'windowed.month_start_date') }} + 1
             else 0
         end as tenure_months,
-        windowed.net_revenue_brl > 0 as is_active,
+        windowed.net_revenue > 0 as is_active,
         windowed.active_months_before > 0 as has_purchased_before
     from windowed
     inner join account_starts

@@ -35,7 +35,7 @@ periods as (
     select
         account_id,
         period_start_date,
-        sum(net_revenue_brl) as net_revenue_brl,
+        sum(net_revenue) as net_revenue,
         max(case when month_rank_desc = 1 then revenue_12m end) as revenue_12m,
         max(case when month_rank_desc = 1 then revenue_prev_12m end) as revenue_prev_12m,
         min(first_purchase_date) as first_purchase_date
@@ -48,11 +48,11 @@ flagged as (
 
     select
         *,
-        net_revenue_brl > 0 as is_active,
-        coalesce(lag(case when net_revenue_brl > 0 then 1 else 0 end) over (
+        net_revenue > 0 as is_active,
+        coalesce(lag(case when net_revenue > 0 then 1 else 0 end) over (
             partition by account_id order by period_start_date
         ), 0) = 1 as was_active_previous_period,
-        coalesce(count(case when net_revenue_brl > 0 then 1 end) over (
+        coalesce(count(case when net_revenue > 0 then 1 end) over (
             partition by account_id
             order by period_start_date
             rows between unbounded preceding and 1 preceding
@@ -81,7 +81,7 @@ final as (
         {%- else -%}
         {{ month_end('flagged.period_start_date') }} as period_end_date,
         {%- endif %}
-        flagged.net_revenue_brl,
+        flagged.net_revenue,
         flagged.revenue_12m,
         flagged.revenue_prev_12m,
         flagged.is_active,

@@ -86,8 +86,8 @@ classified as (
                 then cast(revenue_12m - revenue_prev_12m as {{ type_double() }})
                     / cast(revenue_prev_12m as {{ type_double() }})
         end as growth_12m,
-        {{ safe_ratio('revenue_12m', 'market_potential_brl') }} as share_of_potential,
-        coalesce(market_potential_brl, 0) - revenue_12m as headroom_brl,
+        {{ safe_ratio('revenue_12m', 'market_potential') }} as share_of_potential,
+        coalesce(market_potential, 0) - revenue_12m as headroom,
         referrals_count + case when is_reference_site then 1 else 0 end as advocacy_points
     from ranked
 
@@ -117,7 +117,7 @@ percentiles as (
             partition by month_start_date order by coalesce(growth_12m, 0)
         ) as growth_percentile,
         percent_rank() over (
-            partition by month_start_date order by headroom_brl
+            partition by month_start_date order by headroom
         ) as headroom_percentile,
         percent_rank() over (
             partition by month_start_date order by tenure_months
@@ -193,7 +193,7 @@ final as (
         computed.account_id,
         computed.month_end_date as snapshot_date,
         computed.month_start_date,
-        computed.net_revenue_brl as revenue_month,
+        computed.net_revenue as revenue_month,
         computed.revenue_12m,
         computed.revenue_prev_12m,
         computed.growth_12m,
@@ -201,9 +201,9 @@ final as (
         computed.cumulative_share,
         computed.cumulative_share_before,
         computed.abc_class,
-        computed.market_potential_brl,
+        computed.market_potential,
         computed.share_of_potential,
-        computed.headroom_brl,
+        computed.headroom,
         computed.referrals_count,
         computed.is_reference_site,
         computed.first_purchase_date,

@@ -59,7 +59,7 @@ sales_actuals as (
     select
         account_id,
         {{ plan_period_of('invoice_date') }} as plan_period,
-        sum(net_revenue_brl) as net_revenue,
+        sum(net_revenue) as net_revenue,
         sum(quantity) as units
     from account_days
     group by account_id, {{ plan_period_of('invoice_date') }}

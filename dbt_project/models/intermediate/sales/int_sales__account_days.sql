@@ -11,13 +11,13 @@ final as (
         account_id,
         invoice_date,
         month_start_date,
-        sum(net_amount_brl) as net_revenue_brl,
+        sum(net_amount) as net_revenue,
         sum(quantity) as quantity,
-        sum(gross_margin_brl) as gross_margin_brl,
-        sum(case when unit_cost_brl is not null then net_amount_brl else 0 end) as costed_revenue_brl,
+        sum(gross_margin) as gross_margin,
+        sum(case when unit_cost is not null then net_amount else 0 end) as costed_revenue,
         count(*) as lines_count,
         count(distinct invoice_id) as invoices_count,
-        sum(net_amount_brl) > 0 as is_purchase_day
+        sum(net_amount) > 0 as is_purchase_day
     from lines
     group by account_id, invoice_date, month_start_date
 

@@ -10,7 +10,7 @@ final as (
     select
         account_id,
         month_start_date,
-        sum(net_revenue_brl) as net_revenue_brl,
+        sum(net_revenue) as net_revenue,
         sum(quantity) as quantity,
         cast(sum(invoices_count) as {{ dbt.type_bigint() }}) as invoices_count,
         count(case when is_purchase_day then 1 end) as purchase_days,

@@ -10,9 +10,9 @@ final as (
     select
         account_id,
         product_id,
-        min(case when net_amount_brl > 0 then invoice_date end) as first_purchase_date,
-        max(case when net_amount_brl > 0 then invoice_date end) as last_purchase_date,
-        sum(net_amount_brl) as net_revenue_brl,
+        min(case when net_amount > 0 then invoice_date end) as first_purchase_date,
+        max(case when net_amount > 0 then invoice_date end) as last_purchase_date,
+        sum(net_amount) as net_revenue,
         sum(quantity) as quantity
     from lines
     group by account_id, product_id

@@ -40,20 +40,20 @@ final as (
         lines_in_scope.account_id,
         lines_in_scope.product_id,
         lines_in_scope.quantity,
-        lines_in_scope.net_amount_brl,
-        lines_in_scope.unit_price_brl,
-        lines_in_scope.discount_brl,
+        lines_in_scope.net_amount,
+        lines_in_scope.unit_price,
+        lines_in_scope.discount,
         lines_in_scope.channel,
         lines_in_scope.distributor_id,
-        products.unit_cost_brl,
+        products.unit_cost,
         case
-            when products.unit_cost_brl is not null
+            when products.unit_cost is not null
                 then cast(
-                    lines_in_scope.net_amount_brl - lines_in_scope.quantity * products.unit_cost_brl
+                    lines_in_scope.net_amount - lines_in_scope.quantity * products.unit_cost
                     as {{ dbt.type_numeric() }}
                 )
-        end as gross_margin_brl,
-        lines_in_scope.net_amount_brl < 0 as is_return,
+        end as gross_margin,
+        lines_in_scope.net_amount < 0 as is_return,
         lines_in_scope.delivery_period,
         lines_in_scope.load_id
     from lines_in_scope

@@ -34,7 +34,7 @@ purchases as (
         account_id,
         min(case when is_purchase_day then invoice_date end) as first_purchase_date,
         max(case when is_purchase_day then invoice_date end) as last_purchase_date,
-        sum(net_revenue_brl) as lifetime_revenue_brl
+        sum(net_revenue) as lifetime_revenue
     from account_days
     group by account_id
 
@@ -78,7 +78,7 @@ final as (
         accounts.region,
         accounts.country,
         accounts.beds,
-        accounts.market_potential_brl,
+        accounts.market_potential,
         accounts.competitors,
         accounts.referred_by_account_id,
         coalesce(accounts.is_reference_site, false) as is_reference_site,
@@ -91,7 +91,7 @@ final as (
                 then {{ datediff_int('month', month_start('purchases.first_purchase_date'), 'as_of.as_of_month_start_date') }} + 1
             else 0
         end as tenure_months,
-        coalesce(purchases.lifetime_revenue_brl, 0) as lifetime_revenue_brl,
+        coalesce(purchases.lifetime_revenue, 0) as lifetime_revenue,
         coalesce(current_tiers.revenue_12m, 0) as revenue_12m,
         current_tiers.abc_class,
         current_tiers.strategic_score,

@@ -21,7 +21,7 @@ purchase_days as (
     select
         account_days.account_id,
         account_days.invoice_date,
-        account_days.net_revenue_brl,
+        account_days.net_revenue,
         row_number() over (
             partition by account_days.account_id order by account_days.invoice_date
         ) as purchase_day_number,
@@ -40,7 +40,7 @@ purchase_summary as (
         min(invoice_date) as first_purchase_date,
         max(invoice_date) as last_purchase_date,
         count(*) as purchase_days,
-        avg(case when purchase_day_number > 1 then cast(net_revenue_brl as {{ type_double() }}) end)
+        avg(case when purchase_day_number > 1 then cast(net_revenue as {{ type_double() }}) end)
             as monetary_value,
         count(case when purchase_day_number > 1 and is_in_last_52_weeks then 1 end)
             as repeat_purchase_days_52w
@@ -53,9 +53,9 @@ history as (
 
     select
         account_id,
-        sum(net_revenue_brl) as historical_revenue_brl,
-        sum(gross_margin_brl) as historical_margin_brl,
-        sum(costed_revenue_brl) as costed_revenue_brl
+        sum(net_revenue) as historical_revenue,
+        sum(gross_margin) as historical_margin,
+        sum(costed_revenue) as costed_revenue
     from account_days
     group by account_id
 
@@ -98,9 +98,9 @@ final as (
         cast(purchase_summary.age_days as {{ type_double() }}) / 7 as t_weeks,
         purchase_summary.monetary_value,
         purchase_summary.repeat_purchase_days_52w,
-        history.historical_revenue_brl as historical_revenue,
-        history.historical_margin_brl as historical_margin,
-        {{ safe_ratio('history.costed_revenue_brl', 'history.historical_revenue_brl') }}
+        history.historical_revenue as historical_revenue,
+        history.historical_margin as historical_margin,
+        {{ safe_ratio('history.costed_revenue', 'history.historical_revenue') }}
             as margin_revenue_coverage,
         coalesce(current_month.revenue_12m, 0) as revenue_12m,
         coalesce(current_month.tenure_months, 0) as tenure_months,

@@ -18,8 +18,8 @@ cohort_sizes as (
     select
         cohort_period_date,
         count(distinct account_id) as cohort_size,
-        sum(case when period_start_date = cohort_period_date then net_revenue_brl else 0 end)
-            as first_period_revenue_brl
+        sum(case when period_start_date = cohort_period_date then net_revenue else 0 end)
+            as first_period_revenue
     from cohort_members
     group by cohort_period_date
 
@@ -31,7 +31,7 @@ cohort_periods as (
         cohort_period_date,
         period_start_date,
         count(case when is_active then 1 end) as active_accounts,
-        sum(net_revenue_brl) as cohort_revenue_brl
+        sum(net_revenue) as cohort_revenue
     from cohort_members
     group by cohort_period_date, period_start_date
 
@@ -48,9 +48,9 @@ final as (
         cohort_sizes.cohort_size,
         cohort_periods.active_accounts,
         {{ safe_ratio('cohort_periods.active_accounts', 'cohort_sizes.cohort_size') }} as logo_retention,
-        cohort_periods.cohort_revenue_brl as cohort_revenue,
-        cohort_sizes.first_period_revenue_brl,
-        {{ safe_ratio('cohort_periods.cohort_revenue_brl', 'cohort_sizes.first_period_revenue_brl') }}
+        cohort_periods.cohort_revenue as cohort_revenue,
+        cohort_sizes.first_period_revenue,
+        {{ safe_ratio('cohort_periods.cohort_revenue', 'cohort_sizes.first_period_revenue') }}
             as revenue_retention
     from cohort_periods
     inner join cohort_sizes

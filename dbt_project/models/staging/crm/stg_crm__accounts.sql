@@ -36,7 +36,7 @@ final as (
         city,
         country,
         beds,
-        market_potential_brl,
+        market_potential,
         referred_by_account_id,
         is_reference_site,
         competitors,

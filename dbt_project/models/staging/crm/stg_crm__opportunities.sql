@@ -23,7 +23,7 @@ final as (
         account_id,
         opportunity_type,
         stage,
-        amount_brl,
+        amount,
         created_at,
         kam_id,
         product_id,

@@ -21,10 +21,10 @@ final as (
     select
         product_id,
         product_name,
-        therapeutic_area,
-        list_price_brl,
+        product_category,
+        list_price,
         brand,
-        unit_cost_brl,
+        unit_cost,
         launched_date,
         _load_id as load_id,
         _loaded_at as loaded_at
