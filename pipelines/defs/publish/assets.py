@@ -13,7 +13,12 @@ from datetime import timedelta
 
 import dagster as dg
 
-from pipelines.defs.clv.assets import ACCOUNT_CLV_KEY, CLV_STEP, MODEL_FITS_KEY
+from pipelines.defs.clv.assets import (
+    ACCOUNT_CLV_KEY,
+    CLV_STEP,
+    MODEL_FITS_KEY,
+    WARNINGS_METADATA_KEY,
+)
 from pipelines.defs.dbt.assets import DBT_STEP
 from pipelines.defs.dbt.project import MANIFEST_PATH
 from pipelines.defs.resources import KamResource, WriterLockResource
@@ -113,6 +118,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
             run_id=context.run_id,
             as_of_date=as_of,
             checks=checks,
+            warnings=run_warnings(context),
             currency=settings.currency,
         )
         try:
@@ -174,6 +180,22 @@ def run_check_verdicts(context: dg.AssetExecutionContext) -> dict[str, bool]:
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         verdicts[name] = verdicts.get(name, True) and bool(evaluation.passed)
     return verdicts
+
+
+def run_warnings(context: dg.AssetExecutionContext) -> list[str]:
+    """The warnings earlier steps of this run left in their materializations' `warnings`
+    metadata (a list of sentences, e.g. a CLV fit published with a fallback), in order."""
+    warnings: list[str] = []
+    records = context.instance.all_logs(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    for record in records:
+        materialization = record.dagster_event.event_specific_data.materialization
+        value = materialization.metadata.get(WARNINGS_METADATA_KEY)
+        for text in (value.value if value is not None else None) or []:
+            if text not in warnings:
+                warnings.append(str(text))
+    return warnings
 
 
 def undocumented_columns(docs: dict[str, MartDoc], columns: dict[str, list[str]]) -> list[str]:
