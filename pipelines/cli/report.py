@@ -15,9 +15,8 @@ from pipelines.lib.publish import (
     current_version,
     list_versions,
 )
-from pipelines.lib.report import ReportError, ReviewPackSummary, WorkloadLimits, build_review_pack
-
-REPORTS_DIR_NAME = "reports"
+from pipelines.lib.report import ReportError, ReviewPackSummary
+from pipelines.lib.report.options import build_pack_for_version
 
 
 def build_report(settings: Settings, args: argparse.Namespace) -> ReviewPackSummary:
@@ -30,25 +29,6 @@ def build_report(settings: Settings, args: argparse.Namespace) -> ReviewPackSumm
     if not published_db.is_file():
         available = ", ".join(list_versions(published)) or "none"
         raise ReportError(f"no published version {version} in {published}; available: {available}")
-    return build_review_pack(
-        published_db,
-        published / REPORTS_DIR_NAME / version,
-        lang=args.lang or settings.report_language,
-        tiers=settings.report_tiers,
-        expose_contact_names=settings.expose_contact_names,
-        currency=settings.currency,
-        pdf=not args.no_pdf,
-        workload_limits=workload_limits(settings),
-    )
-
-
-def workload_limits(settings: Settings) -> WorkloadLimits:
-    """The guardrails `kam_scorecard` applied: dbt vars, kam.yml's overrides first."""
-    from pipelines.defs.dbt.project import dbt_var
-
-    return WorkloadLimits(
-        key_accounts_min=int(dbt_var("workload_key_accounts_min", settings.dbt_vars)),
-        key_accounts_max=int(dbt_var("workload_key_accounts_max", settings.dbt_vars)),
-        accounts_min=int(dbt_var("workload_accounts_min", settings.dbt_vars)),
-        accounts_max=int(dbt_var("workload_accounts_max", settings.dbt_vars)),
+    return build_pack_for_version(
+        settings, published_db, version, lang=args.lang, pdf=not args.no_pdf
     )

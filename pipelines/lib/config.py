@@ -131,6 +131,16 @@ class Settings:
         """The file BI tools open (read-only)."""
         return self.published_dir / "kam.duckdb"
 
+    def dbt_var(self, name: str) -> Any:
+        """A dbt var as a run sees it: kam.yml's override, else dbt_project.yml's documented
+        default. For the steps outside dbt that share a setting with it (the CLV discount rate,
+        the workload limits the review pack shows), so the default is written in one place."""
+        from pipelines.lib.config_schema import dbt_var_defaults
+
+        if name in self.dbt_vars:
+            return self.dbt_vars[name]
+        return dbt_var_defaults()[name]
+
     def vocabulary(self, name: str) -> tuple[str, ...] | None:
         """The values a vocabulary allows after kam.yml's changes; None = any text."""
         return self.vocabularies.get(name, DEFAULT_VOCABULARIES.get(name))

@@ -97,6 +97,7 @@ PUBLISHED_DB_NAME = "kam.duckdb"
 PARQUET_LINK_NAME = "parquet"
 CURRENT_POINTER_NAME = "CURRENT"
 VERSIONS_DIR_NAME = "versions"
+REPORTS_DIR_NAME = "reports"  # review packs, one folder per version (pipelines/lib/report)
 PARTIAL_SUFFIX = ".partial"
 READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 NEW_VERSION_CATALOG = "new_version"
@@ -523,6 +524,8 @@ def prune_versions(published_dir: Path, *, keep: int) -> list[str]:
     removable = [v for v in versions[: max(len(versions) - keep, 0)] if v != current]
     for version in removable:
         _force_remove(published_dir / VERSIONS_DIR_NAME / version)
+        # The version's review pack (`kam report`) goes with it.
+        _force_remove(published_dir / REPORTS_DIR_NAME / version)
     return removable
 
 

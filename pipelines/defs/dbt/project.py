@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
 from dagster_dbt import DbtCliResource
 
 from pipelines.lib.config import PROJECT_ROOT, Settings
@@ -95,7 +94,6 @@ def dbt_var(name: str, overrides: dict[str, Any]) -> Any:
     For the steps outside dbt that share a setting with it (the CLV discount rate), so the
     default is written in one place.
     """
-    if name in overrides:
-        return overrides[name]
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    return project["vars"][name]
+    from pipelines.lib.config_schema import dbt_var_defaults
+
+    return overrides[name] if name in overrides else dbt_var_defaults()[name]

@@ -21,6 +21,7 @@ from pipelines.defs.clv.assets import (
 )
 from pipelines.defs.dbt.assets import DBT_STEP
 from pipelines.defs.dbt.project import MANIFEST_PATH
+from pipelines.defs.publish.review_pack import review_pack_hook
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import connect_build_db, duckdb_config, existing_tables, failed_steps
 from pipelines.lib.mart_docs import MartDoc, MartDocsError, read_mart_docs
@@ -132,6 +133,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 partition_columns=PUBLISH_PARTITION_COLUMNS,
                 storage_version=settings.storage_version,
                 docs=docs,
+                before_switch=review_pack_hook(settings, context.log.info, context.log.warning),
             )
         except PublishError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None

@@ -75,6 +75,7 @@ def build_review_pack(
     chromium: str | Path | None = None,
     workload_limits: WorkloadLimits | None = None,
     now: datetime | None = None,
+    version: str | None = None,
 ) -> ReviewPackSummary:
     """Write the review pack of `published_db` into `out_dir` (replaced atomically).
 
@@ -84,13 +85,15 @@ def build_review_pack(
     `dim_kams` was published with it; when false, no e-mail is read, whatever the file holds.
     `chromium`: the browser that prints the PDFs (default: found on PATH); checked before any
     work starts, so a missing browser fails in a second with the install command.
+    `version`: the version's name, when `published_db` is not yet where its name can be read
+    (the publish step builds the pack from the staged version, before the switch).
     """
     started = time.monotonic()
     published_db = Path(published_db)
     out_dir = Path(out_dir)
     _validate(published_db, lang=lang, tiers=tiers, currency=currency)
     executable = find_chromium(chromium) if pdf else None
-    version = _version_of(published_db)
+    version = version or _version_of(published_db)
     generated_at = (now or datetime.now(UTC)).replace(tzinfo=None)
 
     partial = out_dir.with_name(out_dir.name + ".partial")
