@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.lib.clv import bgnbd, gamma_gamma
+from pipelines.lib.clv import FitStatus, bgnbd, gamma_gamma
 from pipelines.lib.clv.predict import predict_account_clv
 from pipelines.lib.clv.summary import summarise_transactions
 
@@ -67,54 +67,82 @@ def test_summary_matches_shipped_summary_csv(calibration: pd.DataFrame) -> None:
     np.testing.assert_allclose(ours["t_weeks"].round(2), shipped["T"], atol=1e-9)
 
 
+def bgnbd_fit(summary: pd.DataFrame, *columns: str) -> bgnbd.BgNbdFit:
+    names = columns or ("frequency", "recency_weeks", "t_weeks")
+    return bgnbd.fit(*(summary[name] for name in names), min_repeat_buyers=10)
+
+
 def test_bgnbd_reproduces_published_fit(calibration: pd.DataFrame) -> None:
-    params, fit = bgnbd.fit(
-        calibration["frequency"], calibration["recency_weeks"], calibration["t_weeks"]
-    )
-    assert fit.converged, fit.message
-    assert fit.accounts_used == 2357
+    fit = bgnbd_fit(calibration)
+    record, params = fit.record, fit.params
+    assert record.status is FitStatus.CONVERGED, record.status_reason
+    assert record.accounts_used == 2357
     assert round(params.r, 3) == 0.243
     assert round(params.alpha, 3) == 4.414
     assert round(params.a, 3) == 0.793
     assert round(params.b, 3) == 2.426
-    assert round(fit.log_likelihood, 1) == -9582.4
+    assert round(record.log_likelihood, 1) == -9582.4
+    # Standard errors from the observed information, natural scale (delta method).
+    errors = record.standard_errors
+    assert all(errors[name] is not None and errors[name] > 0 for name in errors)
+    assert errors["r"] == pytest.approx(0.0126, rel=0.02)
+    assert errors["b"] == pytest.approx(0.705, rel=0.02)
 
 
 def test_bgnbd_on_shipped_summary_csv_gives_the_same_fit() -> None:
     shipped = pd.read_csv(DATA / "cdnow_customers_summary.csv")
-    params, fit = bgnbd.fit(shipped["frequency"], shipped["recency"], shipped["T"])
-    assert fit.converged, fit.message
+    fit = bgnbd_fit(shipped, "frequency", "recency", "T")
+    params = fit.params
+    assert fit.record.status is FitStatus.CONVERGED, fit.record.status_reason
     assert (round(params.r, 3), round(params.alpha, 3)) == (0.243, 4.414)
     assert (round(params.a, 3), round(params.b, 3)) == (0.793, 2.426)
-    assert round(fit.log_likelihood, 1) == -9582.4
+    assert round(fit.record.log_likelihood, 1) == -9582.4
 
 
 def test_gamma_gamma_reproduces_published_fit(calibration: pd.DataFrame) -> None:
-    model, fit = gamma_gamma.fit(calibration["frequency"], calibration["monetary_value"])
-    assert fit.converged, fit.message
-    assert fit.accounts_used == 946
-    assert model.params is not None
-    assert round(model.params.p, 2) == 6.25
-    assert round(model.params.q, 2) == 3.74
-    assert round(model.params.gamma, 2) == 15.44
+    fit = gamma_gamma.fit(
+        calibration["frequency"],
+        calibration["monetary_value"],
+        min_repeat_buyers=10,
+        min_q_lower_bound=1.0,
+    )
+    record = fit.record
+    assert record.status is FitStatus.CONVERGED, record.status_reason
+    assert record.accounts_used == 946
+    assert round(fit.params.p, 2) == 6.25
+    assert round(fit.params.q, 2) == 3.74
+    assert round(fit.params.gamma, 2) == 15.44
+    # q is credibly above 1, so the population mean (35.17 dollars) is finite and stable.
+    assert record.is_stable and record.diagnostics["q_lower_95"] > 3.0
 
 
 def test_published_conditional_expectation_for_customer_one(calibration: pd.DataFrame) -> None:
-    params, _ = bgnbd.fit(
-        calibration["frequency"], calibration["recency_weeks"], calibration["t_weeks"]
-    )
+    params = bgnbd_fit(calibration).params
     x, t_x, t_cal = np.array([2.0]), np.array([30.43]), np.array([38.86])
     expected = bgnbd.conditional_expected_purchases(params, 39.0, x, t_x, t_cal)
     # Fader, Hardie & Lee (2005), section 5: 1.226 expected transactions in the 39 weeks.
     assert round(float(expected[0]), 3) == 1.226
 
 
+def holdout_by_frequency(
+    predicted: np.ndarray, actual: np.ndarray, frequency: np.ndarray
+) -> pd.DataFrame:
+    """Predicted vs actual repeat purchase days per calibration frequency group 0..6, 7+."""
+    group = np.minimum(frequency, 7)
+    frame = pd.DataFrame({"group": group, "predicted": predicted, "actual": actual})
+    return frame.groupby("group").agg(
+        accounts=("actual", "size"),
+        actual=("actual", "mean"),
+        predicted=("predicted", "mean"),
+        actual_total=("actual", "sum"),
+        predicted_total=("predicted", "sum"),
+    )
+
+
 def test_holdout_prediction_tracks_actual_repeat_purchases(
     transactions: pd.DataFrame, calibration: pd.DataFrame
 ) -> None:
-    params, _ = bgnbd.fit(
-        calibration["frequency"], calibration["recency_weeks"], calibration["t_weeks"]
-    )
+    params = bgnbd_fit(calibration).params
     predicted = bgnbd.conditional_expected_purchases(
         params,
         39.0,
@@ -126,28 +154,29 @@ def test_holdout_prediction_tracks_actual_repeat_purchases(
     # 1,653 predicted against 1,882 actual purchase days (docs/clv.md): the model is known to
     # under-predict CDNOW's light repeat buyers a little; a wrong model misses by far more.
     assert abs(predicted.sum() / actual.sum() - 1.0) < 0.15
-    bucket = np.minimum(calibration["frequency"].to_numpy(), 7)
-    for x in range(8):
-        chosen = bucket == x
-        per_account_gap = abs(predicted[chosen].mean() - actual[chosen].mean())
-        assert per_account_gap < 0.5 + 0.25 * actual[chosen].mean(), x
+    groups = holdout_by_frequency(predicted, actual, calibration["frequency"].to_numpy())
+    assert list(groups.index) == list(range(8))
+    for x, row in groups.iterrows():
+        assert abs(row["predicted"] - row["actual"]) < 0.5 + 0.25 * row["actual"], x
 
 
-def test_predict_account_clv_on_cdnow_is_finite_and_converged(calibration: pd.DataFrame) -> None:
+def test_predict_account_clv_on_cdnow_is_finite_and_uses_both_models(
+    calibration: pd.DataFrame,
+) -> None:
     result = predict_account_clv(calibration)
     assert [f.model for f in result.fits] == ["bg_nbd", "gamma_gamma"]
-    assert result.converged
+    assert [f.status for f in result.fits] == [FitStatus.CONVERGED, FitStatus.CONVERGED]
+    assert result.warnings == []
     table = result.accounts
-    assert list(table.columns) == [
-        "account_id",
-        "p_alive",
-        "expected_purchases_12m",
-        "expected_order_value",
-        "clv_12m",
-        "clv_36m",
-    ]
     assert len(table) == 2357
-    assert np.isfinite(table.drop(columns="account_id").to_numpy()).all()
+    numeric = table.select_dtypes("number").drop(columns="account_id")
+    assert np.isfinite(numeric.to_numpy()).all()
+    assert set(table["expected_purchases_method"]) == {"bg_nbd"}
+    assert set(table["expected_order_value_method"]) == {"gamma_gamma"}
     one_time = table[calibration["frequency"].to_numpy() == 0]
     assert np.allclose(one_time["expected_order_value"], 6.25 * 15.44 / 2.74, rtol=2e-3)
     assert (one_time["p_alive"] == 1.0).all()
+    for point in ("expected_purchases_12m", "clv_12m", "clv_36m"):
+        assert (table[f"{point}_p10"] <= table[point]).all()
+        assert (table[point] <= table[f"{point}_p90"]).all()
+        assert (table[f"{point}_p90"] > table[f"{point}_p10"]).mean() > 0.99

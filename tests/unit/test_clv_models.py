@@ -14,10 +14,22 @@ from pipelines.lib.clv.gamma_gamma import GammaGammaParams
 CDNOW = BgNbdParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 
 
+# The seed-5 sample's fit (a and b running off together) and points further along that ridge:
+# SciPy's 2F1 returns NaN there, and an integral over p itself misses the narrow Beta entirely.
+RIDGE = BgNbdParams(1.5417842, 2.3219998, 263.42590, 237635.82)
+
+
 @pytest.mark.parametrize(
     "params",
-    [CDNOW, BgNbdParams(0.8, 6.0, 2.5, 4.0), BgNbdParams(1.5, 20.0, 1.0, 3.0)],
-    ids=["a<1", "a>1", "a=1"],
+    [
+        CDNOW,
+        BgNbdParams(0.8, 6.0, 2.5, 4.0),
+        BgNbdParams(1.5, 20.0, 1.0, 3.0),
+        RIDGE,
+        BgNbdParams(RIDGE.r, RIDGE.alpha, 10 * RIDGE.a, 1e6),
+        BgNbdParams(0.8, 10.0, 5e4, 5e5),
+    ],
+    ids=["a<1", "a>1", "a=1", "ridge", "ridge-at-bound", "a=5e4"],
 )
 @pytest.mark.parametrize(
     ("x", "t_x", "t_cal", "horizon"),
@@ -37,6 +49,34 @@ def test_conditional_expectation_matches_numerical_integration(
     reference = bgnbd.expected_if_alive_by_integration(params, horizon, x, t_cal)
     reference *= bgnbd.p_alive(params, *arrays)[0]
     assert closed == pytest.approx(reference, rel=1e-6)
+
+
+def test_reference_integral_agrees_with_the_homogeneous_limit() -> None:
+    """With a, b huge the dropout probability is a point mass at a / (a + b) = pi, where the
+    expectation is (1 - (1 + pi s)^-(r + x)) / pi: the reference must reach that limit."""
+    params = BgNbdParams(1.5, 2.3, 1e5, 1e8)
+    pi = params.a / (params.a + params.b + 3)
+    scale = 52.0 / (params.alpha + 20.0)
+    limit = -np.expm1(-(params.r + 3) * np.log1p(pi * scale)) / pi
+    reference = bgnbd.expected_if_alive_by_integration(params, 52.0, 3, 20.0)
+    assert reference == pytest.approx(limit, rel=1e-4)
+
+
+def test_quadrature_matches_reference_where_it_is_used() -> None:
+    """a >= QUADRATURE_MIN_A: the 8-node quadrature against the adaptive reference."""
+    rng = np.random.default_rng(3)
+    worst = 0.0
+    for _ in range(60):
+        a = float(np.exp(rng.uniform(np.log(bgnbd.QUADRATURE_MIN_A), np.log(1e6))))
+        b = float(np.exp(rng.uniform(np.log(1e-3), np.log(1e6))))
+        r, alpha = (float(v) for v in np.exp(rng.uniform(np.log(1e-2), np.log(1e2), 2)))
+        x = float(rng.choice([0, 1, 2, 5, 20, 100, 500]))
+        t_cal, horizon = float(rng.uniform(0.1, 200)), float(rng.choice([4.35, 52.2, 156.5]))
+        params = BgNbdParams(r, alpha, a, b)
+        got = bgnbd.expected_if_alive(params, horizon, np.array([x]), np.array([t_cal]))[0]
+        reference = bgnbd.expected_if_alive_by_integration(params, horizon, x, t_cal)
+        worst = max(worst, abs(got / reference - 1.0))
+    assert worst < 1e-5
 
 
 def test_p_alive_matches_bayes_rule_by_integration() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.lib.clv import bgnbd, gamma_gamma
+from pipelines.lib.clv import FitStatus, bgnbd, gamma_gamma
 from pipelines.lib.clv.bgnbd import BgNbdParams
 from pipelines.lib.clv.gamma_gamma import GammaGammaParams
 from pipelines.lib.clv.simulate import simulate_summary
@@ -23,19 +23,22 @@ def test_fits_recover_generating_parameters(
     purchases: BgNbdParams, spend: GammaGammaParams
 ) -> None:
     summary = simulate_summary(20_000, purchases, spend, day_grid=False, seed=11)
-    fitted, purchase_fit = bgnbd.fit(
-        summary["frequency"], summary["recency_weeks"], summary["t_weeks"]
+    purchase_fit = bgnbd.fit(
+        summary["frequency"], summary["recency_weeks"], summary["t_weeks"], min_repeat_buyers=10
     )
-    assert purchase_fit.converged, purchase_fit.message
+    assert purchase_fit.record.status is FitStatus.CONVERGED, purchase_fit.record.status_reason
+    fitted = purchase_fit.params
     # Tolerances are several standard errors at this sample size (checked over many seeds).
     assert fitted.r == pytest.approx(purchases.r, rel=0.10)
     assert fitted.alpha == pytest.approx(purchases.alpha, rel=0.15)
     assert fitted.a == pytest.approx(purchases.a, rel=0.30)
     assert fitted.b == pytest.approx(purchases.b, rel=0.35)
 
-    model, spend_fit = gamma_gamma.fit(summary["frequency"], summary["monetary_value"])
-    assert spend_fit.converged, spend_fit.message
-    assert model.params is not None
-    assert model.params.population_mean == pytest.approx(spend.population_mean, rel=0.05)
-    assert model.params.p == pytest.approx(spend.p, rel=0.25)
-    assert model.params.q == pytest.approx(spend.q, rel=0.25)
+    spend_fit = gamma_gamma.fit(
+        summary["frequency"], summary["monetary_value"], min_repeat_buyers=10, min_q_lower_bound=1
+    )
+    assert spend_fit.record.status is FitStatus.CONVERGED, spend_fit.record.status_reason
+    model = spend_fit.params
+    assert model.population_mean == pytest.approx(spend.population_mean, rel=0.05)
+    assert model.p == pytest.approx(spend.p, rel=0.25)
+    assert model.q == pytest.approx(spend.q, rel=0.25)

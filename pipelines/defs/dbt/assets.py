@@ -1,6 +1,6 @@
 """Every dbt model and test as Dagster assets, built by `dbt build` in two invocations per run.
 
-Models that read what the CLV step writes (source `clv_outputs`: account_health) form a second dbt
+Models that read what the CLV step writes (source `marts`: account_health) form a second dbt
 asset, so a run goes dbt (everything else, clv_summary included) -> CLV step -> dbt (those
 models). Two definitions rather than one subsettable multi-asset whose cycle Dagster would resolve
 itself: Dagster splits such a multi-asset by the number of other assets on each path, and the
@@ -10,31 +10,34 @@ the staging layer. The build ledger counts both invocations as one full, tested 
 """
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslatorSettings, dbt_assets
 
-from pipelines.defs.dbt.project import ensure_manifest, keep_parse_state
+from pipelines.defs.dbt.project import dbt_cli, runtime_manifest
 from pipelines.defs.dbt.translator import KamDbtTranslator
+from pipelines.defs.failures import plain_failures
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import connect_build_db, record_step_in_file
 from pipelines.lib.config import Settings
 from pipelines.lib.dbt_coverage import begin_invocation, finish_invocation
-from pipelines.lib.engines import dbt_env, prepare_bronze
+from pipelines.lib.dbt_failures import describe_dbt_failure
+from pipelines.lib.dbt_runner import DbtWorkspace
+from pipelines.lib.engines import prepare_bronze
 
 DBT_STEP = "dbt_build"
-# The dbt selection of the models that read the CLV step's tables: built by the second dbt asset.
-AFTER_CLV_SELECTION = "source:clv_outputs+"
+# The dbt selection of the models that read the CLV step's tables (dbt source `marts`): built by
+# the second dbt asset.
+AFTER_CLV_SELECTION = "source:marts+"
 
 
 def dbt_vars(settings: Settings, as_of_date: str | None) -> dict[str, Any]:
     """The vars a run passes to dbt: kam.yml overrides, the as-of date, the privacy switch.
 
     Only values that differ from dbt_project.yml's defaults are passed: any `--vars` makes dbt
-    re-parse the whole project (seconds) instead of reusing the manifest prepared ahead.
+    re-parse the whole project (seconds) instead of reusing the parse state of the last run.
     """
     values: dict[str, Any] = dict(settings.dbt_vars)
     if settings.expose_contact_names:
@@ -68,9 +71,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
     )
 
-    def build(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, kam: KamResource
-    ) -> Iterator[Any]:
+    def build(context: dg.AssetExecutionContext, kam: KamResource) -> Iterator[Any]:
         settings = kam.settings()
         # The ledger says whether the whole build last passed dbt's tests. The first invocation
         # of a full build resets it; it is set again once this run's invocations have built
@@ -82,48 +83,58 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         with connect_build_db(settings) as con:
             begin_invocation(con, DBT_STEP, context.run_id, selected, every_model, waiting)
         prepare_bronze(settings, settings.dbt_target)
-        # dbt runs as a subprocess that inherits this environment; the profile reads it.
-        os.environ.update(dbt_env(settings, settings.dbt_target))
-        os.environ["KAM_DUCKDB_THREADS"] = str(settings.duckdb_threads)
-        os.environ["KAM_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
-        invocation = dbt.cli(dbt_build_args(settings, kam.as_of_date), context=context)
+        workspace = DbtWorkspace.of(settings)
+        workspace.write_profile(settings)
+        target = workspace.start_invocation(context.run_id)
+        invocation = dbt_cli(settings).cli(
+            dbt_build_args(settings, kam.as_of_date),
+            context=context,
+            target_path=target,
+            raise_on_error=False,
+        )
         try:
             yield from invocation.stream()
         except BaseException:
             record_step_in_file(settings, DBT_STEP, context.run_id, ok=False)
             raise
         finally:
-            keep_parse_state(invocation.target_path)
+            workspace.keep_parse_state(target)
+        error = invocation.get_error()
+        if error is not None:
+            record_step_in_file(settings, DBT_STEP, context.run_id, ok=False)
+            raise dg.Failure(
+                description=describe_dbt_failure(target, str(error)), allow_retries=False
+            )
         with connect_build_db(settings) as con:
             finish_invocation(con, DBT_STEP, context.run_id, selected, every_model)
 
     @dbt_assets(
-        manifest=ensure_manifest(),
+        manifest=runtime_manifest(),
         exclude=AFTER_CLV_SELECTION,
         dagster_dbt_translator=translator,
         name="kam_dbt_models",
     )
+    @plain_failures
     def kam_dbt_models(
         context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
         kam: KamResource,
         writer: WriterLockResource,
     ) -> Iterator[Any]:
-        yield from build(context, dbt, kam)
+        yield from build(context, kam)
 
     @dbt_assets(
-        manifest=ensure_manifest(),
+        manifest=runtime_manifest(),
         select=AFTER_CLV_SELECTION,
         dagster_dbt_translator=translator,
         name="kam_dbt_models_after_clv",
     )
+    @plain_failures
     def kam_dbt_models_after_clv(
         context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
         kam: KamResource,
         writer: WriterLockResource,
     ) -> Iterator[Any]:
-        yield from build(context, dbt, kam)
+        yield from build(context, kam)
 
     every_model_key.update(kam_dbt_models.keys, kam_dbt_models_after_clv.keys)
     after_clv_key.update(kam_dbt_models_after_clv.keys)

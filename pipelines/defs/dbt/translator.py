@@ -2,11 +2,7 @@
 
 Keys are `<layer>/<model>` (staging/stg_crm__accounts, marts/account_tiers): BI-facing names never
 change when a model moves between sub-folders. Sources keep dagster-dbt's default key
-(bronze/<entity>), which is exactly the key of the ingest asset that writes them, except the
-`clv_outputs` source: the tables the CLV step writes in schema `marts` get that step's keys
-(marts/account_clv, marts/clv_model_fits), so a model reading them runs after the CLV step, which
-itself runs after dbt built clv_summary. Dagster splits the dbt assets into two steps of one run
-for that (its subsettable multi-assets are ordered around another asset between them).
+(bronze/<entity>), which is exactly the key of the ingest asset that writes them.
 """
 
 from collections.abc import Mapping
@@ -16,8 +12,6 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "marts", "marts": "marts"}
-# dbt sources written by other assets of this code location, keyed like those assets.
-PYTHON_WRITTEN_SOURCES = {"clv_outputs": "marts"}
 
 
 def model_layer(dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -27,15 +21,10 @@ def model_layer(dbt_resource_props: Mapping[str, Any]) -> str | None:
 
 class KamDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        resource_type = dbt_resource_props.get("resource_type")
-        if resource_type == "model":
+        if dbt_resource_props.get("resource_type") == "model":
             layer = model_layer(dbt_resource_props)
             if layer:
                 return dg.AssetKey([layer, dbt_resource_props["name"]])
-        if resource_type == "source":
-            prefix = PYTHON_WRITTEN_SOURCES.get(dbt_resource_props.get("source_name", ""))
-            if prefix:
-                return dg.AssetKey([prefix, dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

@@ -3,21 +3,14 @@
 Each purchase day's value is Gamma(p, nu) with an account-specific nu ~ Gamma(q, gamma). An
 account's mean repeat-day value m over x repeat days is then the sufficient statistic, and the
 posterior mean of its order value is a weighted average of the population mean p*gamma/(q-1)
-and its own m. Spend is assumed independent of the purchase process, as in the papers.
+and its own m, with weight p*x / (p*x + q - 1) on m. Spend is assumed independent of the
+purchase process, as in the papers.
 
-Which situations are a failure and which are merely degenerate (see docs/clv.md):
-- fewer than MIN_REPEAT_BUYERS repeat buyers with positive spend, all repeat spend zero, or an
-  optimum at a search bound: the model cannot be fitted; every account gets the fallback estimate
-  (mean of the observed repeat-day means, 0 if there is none) and the fit is reported with
-  converged=False.
-- a converged fit with q <= 1: spend across accounts is so heavy-tailed (a few very large
-  accounts, as in key-account portfolios) that the *population* mean is infinite. Each repeat
-  buyer's posterior mean is still finite and is used; only accounts without a repeat purchase day,
-  which have nothing but the population mean to go on, get the fallback estimate. Reported
-  converged=True with a message saying so: the optimiser did converge, and every value is finite.
-- all repeat buyers with the same mean value (no spread at all): the maximum likelihood lies at
-  the homogeneous limit (p -> infinity), whose prediction is exactly that common value; this is
-  well defined, so it is reported converged=True with a message saying so.
+The population mean is finite only for q > 1 and explodes as q approaches 1: a converged fit with
+q = 0.8 turned an account with three purchase days worth R$ 48,289 into an expected order value of
+R$ 1.03 million. So the model is used only when q is credibly above `min_q_lower_bound` (the lower
+end of q's 95 % confidence interval is); otherwise the status is `unstable_mean` and accounts get
+the shrunk-mean fallback (`fallback.py`). Statuses: docs/clv.md.
 """
 
 from __future__ import annotations
@@ -26,14 +19,22 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import digamma, gammaln
+from scipy.stats import norm
 
-from pipelines.lib.clv.fitting import ModelFit, aggregate_rows, maximise_log_likelihood
+from pipelines.lib.clv.fitting import OptimumResult, aggregate_rows, maximise_log_likelihood
+from pipelines.lib.clv.identification import Identification, Tolerance, identify
+from pipelines.lib.clv.status import FitStatus, ModelFit
 
 MODEL_NAME = "gamma_gamma"
 PARAMETER_NAMES = ("p", "q", "gamma")
-# Three parameters describe the spread of spend between accounts; below ten repeat buyers the
-# fit is dominated by one or two accounts and typically ends with q <= 1 or at a bound.
-MIN_REPEAT_BUYERS = 10
+FALLBACK_METHOD = "shrunk_mean"
+Z95 = float(norm.ppf(0.975))
+# Across the parameter values a flat direction leaves open, the model is still usable when no
+# repeat buyer's expected order value, nor the population mean, moves by more than 10 %.
+STABILITY_TOLERANCES = {
+    "expected_order_value": Tolerance(absolute=0.0, relative=0.10),
+    "population_mean": Tolerance(absolute=0.0, relative=0.10),
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class GammaGammaParams:
     def as_dict(self) -> dict[str, float]:
         return {"p": float(self.p), "q": float(self.q), "gamma": float(self.gamma)}
 
+    @classmethod
+    def from_log(cls, log_parameters: np.ndarray) -> GammaGammaParams:
+        return cls(*(float(v) for v in np.exp(log_parameters)))
+
     @property
     def population_mean(self) -> float:
         """Mean order value of an account we know nothing about (finite only when q > 1)."""
@@ -54,24 +59,13 @@ class GammaGammaParams:
 
 
 @dataclass(frozen=True)
-class SpendModel:
-    """What the valuation needs: fitted parameters (or None) and the fallback mean."""
+class GammaGammaFit:
+    """`params` is None when the model is not used (the record says why)."""
 
     params: GammaGammaParams | None
-    fallback_mean: float
-
-    def expected_order_value(self, frequency: np.ndarray, monetary_value: np.ndarray) -> np.ndarray:
-        """Per-account expected value of a future purchase day (population mean when x = 0)."""
-        x = np.asarray(frequency, dtype=float)
-        if self.params is None:
-            return np.full(x.shape, self.fallback_mean)
-        p, q = self.params.p, self.params.q
-        # The posterior mean needs p x + q - 1 > 0; with q <= 1 that fails for x = 0 (the
-        # infinite population mean) and possibly for small x: those accounts use the fallback.
-        defined = p * x + q - 1.0 > 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            posterior = conditional_expected_order_value(self.params, x, monetary_value)
-        return np.where(defined, posterior, self.fallback_mean)
+    record: ModelFit
+    log_parameters: np.ndarray | None = None
+    identification: Identification | None = None
 
 
 def log_likelihood(
@@ -129,65 +123,63 @@ def conditional_expected_order_value(
     For x = 0 this is the population mean. Accounts whose observed mean is not positive (zero
     or net-negative repeat days) use m = 0, the edge of the model's support, which keeps them
     finite and pulls them towards the population mean in proportion to how little they bought.
+    Infinite where p x + q - 1 <= 0 (only possible with q <= 1, which the fit never uses).
     """
     x = np.asarray(frequency, dtype=float)
     m = np.asarray(monetary_value, dtype=float)
     m = np.where((x > 0) & np.isfinite(m) & (m > 0), m, 0.0)
     p, q, g = params.p, params.q, params.gamma
-    return (g + m * x) * p / (p * x + q - 1.0)
+    denominator = p * x + q - 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, (g + m * x) * p / denominator, np.inf)
 
 
-def fit(frequency: np.ndarray, monetary_value: np.ndarray) -> tuple[SpendModel, ModelFit]:
-    """Fit on repeat buyers with positive mean spend, or fall back as the module docstring says."""
+def fit(
+    frequency: np.ndarray,
+    monetary_value: np.ndarray,
+    *,
+    min_repeat_buyers: int,
+    min_q_lower_bound: float,
+) -> GammaGammaFit:
+    """Fit on repeat buyers with positive mean spend and say whether the fit can be used."""
     x = np.asarray(frequency, dtype=float)
     m = np.asarray(monetary_value, dtype=float)
     usable = (x > 0) & np.isfinite(m) & (m > 0)
-    n_repeat = int(np.sum(x > 0))
     n_used = int(np.sum(usable))
-    observed = m[(x > 0) & np.isfinite(m)]
-    fallback = float(np.mean(np.clip(observed, 0.0, None))) if observed.size else 0.0
+    condition = (
+        f"q > {min_q_lower_bound:g} and the lower end of q's 95 % confidence interval "
+        f"> {min_q_lower_bound:g} (clv_min_q_lower_bound)"
+    )
 
-    def fallback_fit(
-        reason: str, fitted: dict[str, float] | None = None, ll: float = 0.0
-    ) -> tuple[SpendModel, ModelFit]:
-        # Parameters of a rejected fit are kept for diagnosis; LL is 0.0 when nothing was fitted.
-        parameters = {**(fitted or {}), "mean_order_value": fallback}
-        return SpendModel(None, fallback), ModelFit(
-            model=MODEL_NAME,
-            parameters=parameters,
-            log_likelihood=ll,
-            accounts_used=int(observed.size),
-            converged=False,
-            message=(
-                f"not fitted: {reason}; every account uses the mean observed repeat-day value "
-                f"{fallback:.4g} as expected order value"
+    def not_fitted(status: FitStatus, reason: str) -> GammaGammaFit:
+        return GammaGammaFit(
+            None,
+            ModelFit(
+                model=MODEL_NAME,
+                status=status,
+                status_reason=reason,
+                accounts_used=n_used,
+                converged=False,
+                stability_condition=condition + ": not evaluated (not fitted)",
+                is_stable=False,
+                diagnostics={"repeat_buyers": float(n_used)},
+                fallback_method=FALLBACK_METHOD,
             ),
         )
 
-    if n_used == 0:
-        what = (
-            "no account has a repeat purchase day" if n_repeat == 0 else "all repeat spend is zero"
+    if n_used < min_repeat_buyers:
+        return not_fitted(
+            FitStatus.TOO_FEW_BUYERS,
+            f"{n_used} account(s) with a repeat purchase day of positive value, at least "
+            f"{min_repeat_buyers} needed (clv_min_repeat_buyers) to estimate how spend varies "
+            "between accounts",
         )
-        return fallback_fit(what)
-    if n_used < MIN_REPEAT_BUYERS:
-        return fallback_fit(
-            f"only {n_used} repeat buyer(s) with positive spend, "
-            f"at least {MIN_REPEAT_BUYERS} needed"
-        )
-
     xs, ms = x[usable], m[usable]
     if np.ptp(ms) == 0.0:
-        common = float(ms[0])
-        return SpendModel(None, common), ModelFit(
-            model=MODEL_NAME,
-            parameters={"mean_order_value": common},
-            log_likelihood=0.0,
-            accounts_used=n_used,
-            converged=True,
-            message=(
-                "degenerate but well defined: every repeat buyer has the same mean repeat-day "
-                f"value {common:.4g}, the homogeneous limit of the model; used for every account"
-            ),
+        return not_fitted(
+            FitStatus.NOT_IDENTIFIED,
+            f"every repeat buyer has the same mean repeat-day value ({float(ms[0]):.4g}): how "
+            "spend varies between accounts cannot be estimated",
         )
 
     (ux, um), counts, _ = aggregate_rows(xs, ms)
@@ -205,30 +197,109 @@ def fit(frequency: np.ndarray, monetary_value: np.ndarray) -> tuple[SpendModel, 
     mean_m = float(np.mean(ms))
     starts = [(1.0, 2.0, mean_m), (5.0, 3.0, mean_m), (1.0, 1.5, 1.0), (10.0, 10.0, 10 * mean_m)]
     best = maximise_log_likelihood(objective, starts, PARAMETER_NAMES)
+
+    def predict(log_params: np.ndarray) -> dict[str, np.ndarray]:
+        params = GammaGammaParams.from_log(log_params)
+        return {
+            "expected_order_value": conditional_expected_order_value(params, ux, um),
+            "population_mean": np.array([params.population_mean]),
+        }
+
+    return _assess(best, objective, total, predict, n_used, condition, min_q_lower_bound)
+
+
+def _assess(
+    best: OptimumResult,
+    objective,
+    total: float,
+    predict,
+    n_used: int,
+    condition: str,
+    min_q_lower_bound: float,
+) -> GammaGammaFit:
     params = GammaGammaParams(*best.parameters)
-    ll = float(best.mean_log_likelihood * total)
-    fitted = dict(params.as_dict())
-    if not best.converged:
-        return fallback_fit(best.verdict_message(PARAMETER_NAMES), fitted, ll)
-    heavy_tail = params.q <= 1.0
-    population_mean = fallback if heavy_tail else float(params.population_mean)
-    fitted["mean_order_value"] = population_mean
-    return SpendModel(params, population_mean), ModelFit(
-        model=MODEL_NAME,
-        parameters=fitted,
-        log_likelihood=ll,
-        accounts_used=n_used,
-        converged=True,
-        message=best.verdict_message(PARAMETER_NAMES)
-        + (
-            f"; q = {params.q:.3g} <= 1: spend is heavy-tailed across accounts, so accounts "
-            f"without a repeat purchase day use the mean observed repeat-day value {fallback:.4g}"
-            if heavy_tail
-            else ""
+    diagnostics = {
+        "repeat_buyers": float(n_used),
+        "relative_gradient": float(best.relative_gradient),
+    }
+    if params.q > 1.0:
+        diagnostics["population_mean_order_value"] = float(params.population_mean)
+    ll = float(best.mean_log_likelihood * total) if np.isfinite(best.mean_log_likelihood) else None
+
+    def record(
+        status: FitStatus, reason: str, identification: Identification | None, stable: bool
+    ) -> ModelFit:
+        usable = status in (FitStatus.CONVERGED, FitStatus.PARTIALLY_IDENTIFIED)
+        return ModelFit(
+            model=MODEL_NAME,
+            status=status,
+            status_reason=reason,
+            accounts_used=n_used,
+            converged=best.converged,
+            stability_condition=condition + (": met" if stable else ": not met"),
+            is_stable=stable,
+            parameters=params.as_dict(),
+            standard_errors=(
+                identification.standard_errors(PARAMETER_NAMES, best.parameters)
+                if identification is not None
+                else dict.fromkeys(PARAMETER_NAMES)
+            ),
+            log_likelihood=ll,
+            diagnostics=diagnostics,
+            fallback_method=None if usable else FALLBACK_METHOD,
         )
-        + (
-            f"; {n_repeat - n_used} repeat buyer(s) with zero spend left out"
-            if n_repeat > n_used
-            else ""
-        ),
+
+    if not best.converged:
+        reason = "; ".join(best.failure_reasons())
+        return GammaGammaFit(None, record(FitStatus.NOT_CONVERGED, reason, None, False))
+    identification = identify(
+        objective, best.log_parameters, total, predict, STABILITY_TOLERANCES, best.at_bound_axes
     )
+    log_se_q = identification.log_standard_errors[1]
+    q_lower = params.q * np.exp(-Z95 * log_se_q) if np.isfinite(log_se_q) else None
+    if q_lower is not None:
+        diagnostics["q_lower_95"] = float(q_lower)
+    stable = params.q > min_q_lower_bound and (q_lower is None or q_lower > min_q_lower_bound)
+    if not stable:
+        interval = f"its 95 % interval starts at {q_lower:.3g}" if q_lower is not None else ""
+        reason = (
+            f"q = {params.q:.3g}"
+            + (f" ({interval})" if interval else " (not identified)")
+            + f" is not credibly above {min_q_lower_bound:g}: spend is so heavy-tailed across "
+            "accounts that the population mean order value "
+            + (
+                "is infinite"
+                if params.q <= 1.0
+                else f"({params.population_mean:.4g}) is not stable, and with it every "
+                "account's expected order value"
+            )
+        )
+        return GammaGammaFit(None, record(FitStatus.UNSTABLE_MEAN, reason, identification, False))
+    if identification.identified:
+        reason = (
+            f"interior optimum (best of {best.starts_tried} starts, relative gradient "
+            f"{best.relative_gradient:.1e}); every parameter identified; q = {params.q:.3g}, "
+            f"95 % interval from {q_lower:.3g}"
+        )
+        fit_record = record(FitStatus.CONVERGED, reason, identification, True)
+        return GammaGammaFit(params, fit_record, best.log_parameters, identification)
+    loose = ", ".join(
+        name
+        for name, se in zip(PARAMETER_NAMES, identification.log_standard_errors, strict=True)
+        if not np.isfinite(se)
+    )
+    where = (
+        "parameter(s) " + ", ".join(best.at_bound) + " ran to the search bound [1e-6, 1e6]"
+        if best.at_bound
+        else f"the likelihood is flat in {loose or 'a combination of the parameters'}"
+    )
+    if identification.predictions_stable:
+        reason = (
+            f"{where}; the predictions barely depend on it (largest change across the values it "
+            f"leaves open: {identification.largest_shift})"
+        )
+        fit_record = record(FitStatus.PARTIALLY_IDENTIFIED, reason, identification, True)
+        return GammaGammaFit(params, fit_record, best.log_parameters, identification)
+    status = FitStatus.AT_BOUND if best.at_bound else FitStatus.NOT_IDENTIFIED
+    reason = f"{where}, and the predictions depend on it ({identification.largest_shift})"
+    return GammaGammaFit(None, record(status, reason, identification, True))

@@ -1,4 +1,9 @@
-"""The per-account CLV table: validate the RFM summary, fit both models, value every account."""
+"""The per-account CLV table: validate the RFM summary, fit both models, value every account.
+
+A model that cannot be used never stops the table: its accounts are valued by the documented
+fallback (fallback.py), each account says which method valued it, and `ClvResult.warnings` says
+why in words that go into the run's warnings. Only broken input raises (ClvError).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,61 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
-from pipelines.lib.clv import bgnbd, gamma_gamma
-from pipelines.lib.clv.fitting import ClvError, ModelFit
-from pipelines.lib.clv.valuation import WEEKS_PER_MONTH, discounted_purchases
+from pipelines.lib.clv import bgnbd, fallback, gamma_gamma
+from pipelines.lib.clv.fitting import ClvError
+from pipelines.lib.clv.intervals import AccountInputs, contain, prediction_intervals
+from pipelines.lib.clv.status import ModelFit
+from pipelines.lib.clv.valuation import (
+    bgnbd_present_values,
+    check_discount_rate,
+    check_horizons,
+    run_rate_present_values,
+)
 
-REQUIRED_COLUMNS = ("account_id", "frequency", "recency_weeks", "t_weeks", "monetary_value")
+REQUIRED_COLUMNS = (
+    "account_id",
+    "frequency",
+    "recency_weeks",
+    "t_weeks",
+    "monetary_value",
+    "repeat_purchase_days_52w",
+)
 # Recency and T come from day counts / 7; allow for that rounding when comparing them.
 _WEEK_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class ClvSettings:
+    """The CLV step's settings (dbt vars of the same names, documented in dbt_project.yml)."""
+
+    discount_rate: float = 0.10
+    min_repeat_buyers: int = 10
+    min_q_lower_bound: float = 1.0
+    spend_prior_days: float = 0.25
+
+    def validated(self) -> ClvSettings:
+        check_discount_rate(self.discount_rate)
+        if (
+            isinstance(self.min_repeat_buyers, bool)
+            or not isinstance(self.min_repeat_buyers, int | np.integer)
+            or self.min_repeat_buyers < 1
+        ):
+            raise ClvError(
+                f"clv_min_repeat_buyers must be a whole number >= 1, got {self.min_repeat_buyers!r}"
+            )
+        if not np.isfinite(self.min_q_lower_bound) or self.min_q_lower_bound < 1.0:
+            raise ClvError(
+                "clv_min_q_lower_bound must be a number >= 1 (below 1 the Gamma-Gamma population "
+                f"mean is infinite), got {self.min_q_lower_bound!r}"
+            )
+        if not np.isfinite(self.spend_prior_days) or self.spend_prior_days < 0:
+            raise ClvError(
+                f"clv_spend_prior_days must be a number of purchase days >= 0, got "
+                f"{self.spend_prior_days!r}"
+            )
+        return self
 
 
 @dataclass(frozen=True)
@@ -24,14 +76,14 @@ class ClvResult:
     fits: list[ModelFit]
 
     @property
-    def converged(self) -> bool:
-        return all(f.converged for f in self.fits)
+    def warnings(self) -> list[str]:
+        return [text for text in (fit.warning() for fit in self.fits) if text]
 
 
 def predict_account_clv(
     summary: pd.DataFrame,
+    settings: ClvSettings | None = None,
     *,
-    discount_rate: float = 0.10,
     horizons_months: tuple[int, ...] = (12, 36),
     margin_ratio: pd.Series | None = None,
 ) -> ClvResult:
@@ -39,40 +91,97 @@ def predict_account_clv(
 
     `summary` follows the papers' conventions: frequency = purchase days - 1, recency_weeks and
     t_weeks from the first purchase day (t_weeks to the as-of date), monetary_value = mean value
-    of the repeat purchase days (ignored when frequency = 0). `margin_ratio`, indexed by
-    account_id, turns revenue into margin; without it CLV is in revenue. The result never holds
-    NaN: input that cannot be valued raises ClvError, and a model that cannot be fitted is
-    reported with converged=False and a finite fallback (see docs/clv.md).
+    of the repeat purchase days (ignored when frequency = 0), repeat_purchase_days_52w = repeat
+    purchase days in the 52 weeks up to the as-of date (the run-rate fallback). `margin_ratio`,
+    indexed by account_id, turns revenue into margin; without it CLV is in revenue. An empty
+    summary (no purchase up to the as-of date) gives no rows and two `too_few_buyers` fits.
+
+    Columns: p_alive (null under the run-rate fallback), expected_purchases_12m with p10/p90,
+    expected_order_value, clv_<h>m with p10/p90 per horizon, and the method of each prediction.
     """
+    # Every array here is small per operation (a few parameters, one row per distinct account
+    # summary); waking BLAS threads for each of thousands of such operations cost 3-4 times the
+    # work itself on a busy two-core machine (docs/decisions.md).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _predict(summary, settings, horizons_months, margin_ratio)
+
+
+def _predict(
+    summary: pd.DataFrame,
+    settings: ClvSettings | None,
+    horizons_months: tuple[int, ...],
+    margin_ratio: pd.Series | None,
+) -> ClvResult:
+    settings = (settings or ClvSettings()).validated()
+    horizons = check_horizons(horizons_months)
     frame = _validated(summary)
     factor = _value_factor(frame["account_id"], margin_ratio)
     x = frame["frequency"].to_numpy(dtype=float)
     t_x = frame["recency_weeks"].to_numpy(dtype=float)
     t_cal = frame["t_weeks"].to_numpy(dtype=float)
     monetary = frame["monetary_value"].to_numpy(dtype=float)
+    recent = frame["repeat_purchase_days_52w"].to_numpy(dtype=float)
 
-    purchase_params, purchase_fit = bgnbd.fit(x, t_x, t_cal)
-    spend_model, spend_fit = gamma_gamma.fit(x, monetary)
-
-    order_value = spend_model.expected_order_value(x, monetary)
-    present = discounted_purchases(purchase_params, x, t_x, t_cal, horizons_months, discount_rate)
-    accounts = pd.DataFrame(
-        {
-            "account_id": frame["account_id"].to_numpy(),
-            "p_alive": bgnbd.p_alive(purchase_params, x, t_x, t_cal),
-            "expected_purchases_12m": bgnbd.conditional_expected_purchases(
-                purchase_params, 12 * WEEKS_PER_MONTH, x, t_x, t_cal
-            ),
-            "expected_order_value": order_value,
-        }
+    purchase_fit = bgnbd.fit(x, t_x, t_cal, min_repeat_buyers=settings.min_repeat_buyers)
+    spend_fit = gamma_gamma.fit(
+        x,
+        monetary,
+        min_repeat_buyers=settings.min_repeat_buyers,
+        min_q_lower_bound=settings.min_q_lower_bound,
     )
-    for horizon in horizons_months:
-        accounts[f"clv_{horizon}m"] = present[horizon] * order_value * factor
-    numeric = accounts.drop(columns="account_id").to_numpy(dtype=float)
-    if not np.all(np.isfinite(numeric)):
-        bad = accounts.loc[~np.isfinite(numeric).all(axis=1), "account_id"].tolist()[:5]
+
+    if spend_fit.params is not None:
+        order_value = gamma_gamma.conditional_expected_order_value(spend_fit.params, x, monetary)
+        spend_method = gamma_gamma.MODEL_NAME
+    else:
+        order_value = fallback.shrunk_mean_order_value(x, monetary, settings.spend_prior_days)
+        spend_method = fallback.SPEND_METHOD
+    if purchase_fit.params is not None:
+        purchases, present = bgnbd_present_values(
+            purchase_fit.params, x, t_x, t_cal, horizons, settings.discount_rate
+        )
+        alive = bgnbd.p_alive(purchase_fit.params, x, t_x, t_cal)
+        purchase_method = bgnbd.MODEL_NAME
+    else:
+        rate = fallback.run_rate(recent, t_cal)
+        purchases, present = run_rate_present_values(rate, horizons, settings.discount_rate)
+        alive = np.full(len(x), np.nan)
+        purchase_method = fallback.PURCHASES_METHOD
+
+    intervals = prediction_intervals(
+        AccountInputs(x, t_x, t_cal, monetary, recent, factor),
+        purchase_fit,
+        spend_fit,
+        order_value,
+        horizons,
+        settings.discount_rate,
+    )
+    accounts = pd.DataFrame({"account_id": frame["account_id"].to_numpy(), "p_alive": alive})
+    accounts["expected_purchases_12m"] = purchases
+    accounts["expected_purchases_12m_p10"], accounts["expected_purchases_12m_p90"] = contain(
+        purchases, *intervals.purchases
+    )
+    accounts["expected_purchases_method"] = purchase_method
+    accounts["expected_order_value"] = order_value
+    accounts["expected_order_value_method"] = spend_method
+    for horizon in horizons:
+        value = present[horizon] * order_value * factor
+        accounts[f"clv_{horizon}m"] = value
+        low, high = contain(value, *intervals.clv[horizon])
+        accounts[f"clv_{horizon}m_p10"], accounts[f"clv_{horizon}m_p90"] = low, high
+    _check_finite(accounts)
+    return ClvResult(accounts=accounts, fits=[purchase_fit.record, spend_fit.record])
+
+
+def _check_finite(accounts: pd.DataFrame) -> None:
+    """Every prediction but P(alive) (null by design under the run-rate fallback) is finite."""
+    numeric = accounts.select_dtypes("number").drop(columns="p_alive")
+    finite = np.isfinite(numeric.to_numpy(dtype=float)).all(axis=1)
+    model_alive = accounts["expected_purchases_method"] == bgnbd.MODEL_NAME
+    finite &= ~(model_alive & ~np.isfinite(accounts["p_alive"].to_numpy(dtype=float)))
+    if not finite.all():
+        bad = accounts.loc[~finite, "account_id"].tolist()[:5]
         raise ClvError(f"CLV is not finite for account(s) {bad}; the summary rows look corrupt")
-    return ClvResult(accounts=accounts, fits=[purchase_fit, spend_fit])
 
 
 def _validated(summary: pd.DataFrame) -> pd.DataFrame:
@@ -81,24 +190,26 @@ def _validated(summary: pd.DataFrame) -> pd.DataFrame:
         raise ClvError(
             f"CLV summary is missing column(s) {missing}; expected {list(REQUIRED_COLUMNS)}"
         )
-    if summary.empty:
-        raise ClvError(
-            "CLV summary is empty: no account has a purchase day on or before the as-of date, "
-            "so there is nothing to fit; expected at least one account"
-        )
     frame = summary.loc[:, list(REQUIRED_COLUMNS)].reset_index(drop=True)
     ids = frame["account_id"]
     _reject(frame, ids.isna(), "account_id", "a non-null account id")
     _reject(frame, ids.duplicated(keep=False), "account_id", "one row per account")
-    for column in ("frequency", "recency_weeks", "t_weeks"):
+    for column in ("frequency", "recency_weeks", "t_weeks", "repeat_purchase_days_52w"):
         values = pd.to_numeric(frame[column], errors="coerce")
         _reject(frame, ~np.isfinite(values.to_numpy(dtype=float)), column, "a finite number")
         frame[column] = values.astype(float)
     x, t_x, t_cal = frame["frequency"], frame["recency_weeks"], frame["t_weeks"]
+    recent = frame["repeat_purchase_days_52w"]
     _reject(frame, (x < 0) | (x != np.round(x)), "frequency", "a whole number >= 0")
     _reject(frame, t_x < 0, "recency_weeks", "weeks >= 0")
     _reject(frame, t_cal < t_x - _WEEK_TOLERANCE, "t_weeks", "t_weeks >= recency_weeks")
     _reject(frame, (x == 0) & (t_x > _WEEK_TOLERANCE), "recency_weeks", "0 when frequency is 0")
+    _reject(
+        frame,
+        (recent < 0) | (recent != np.round(recent)) | (recent > x),
+        "repeat_purchase_days_52w",
+        "a whole number between 0 and frequency",
+    )
     monetary = pd.to_numeric(frame["monetary_value"], errors="coerce").astype(float)
     _reject(
         frame,

@@ -35,6 +35,7 @@ def simulate_summary(
     clock = np.zeros(n_accounts)
     last = np.zeros(n_accounts)
     count = np.zeros(n_accounts, dtype=np.int64)
+    recent = np.zeros(n_accounts, dtype=np.int64)
     active = np.ones(n_accounts, dtype=bool)
     while active.any():
         idx = np.flatnonzero(active)
@@ -46,6 +47,12 @@ def simulate_summary(
             new_day = np.floor(clock[buying] * 7.0) > np.floor(last[buying] * 7.0)
             buying = buying[new_day]
         count[buying] += 1
+        # The run-rate fallback's count: repeat purchases in the 52 weeks up to the as-of date.
+        if day_grid:
+            in_window = np.floor(clock[buying] * 7.0) > tenure_days[buying] - 364
+        else:
+            in_window = clock[buying] > t_weeks[buying] - 52.0
+        recent[buying[in_window]] += 1
         last[buying] = clock[buying]
         # Dropout happens right after a repeat purchase (none after the first one).
         survives = rng.random(buying.size) >= dropout[buying]
@@ -65,5 +72,6 @@ def simulate_summary(
             "recency_weeks": recency,
             "t_weeks": t_weeks,
             "monetary_value": monetary,
+            "repeat_purchase_days_52w": recent,
         }
     )

@@ -9,7 +9,8 @@ The table `checked` keeps, per landing row, the trimmed text (`_v_<col>`), the t
 (`<col>`) and the first problem with it (`_p_<col>`, NULL when fine). `problems` then holds one row
 per (line, column) problem, plus duplicate keys, unknown references and broken row rules, each
 with the name of the rule it broke (`rule`: `<column>.missing`, `<column>.invalid`,
-`<column>.unknown`, `key.duplicate` or a contract row rule), with personal data redacted.
+`<column>.unknown`, `key.duplicate` or a contract row rule); every value of an entity holding
+personal data is redacted (redaction.py).
 
 What a value may be comes from the contract and the settings together (`ValueRules`): a
 configurable vocabulary is the settings' list, and an account without a country is in the
@@ -29,8 +30,7 @@ from pipelines.lib import cnpj
 from pipelines.lib.config import ParseFormat, SourceSpec
 from pipelines.lib.contract import Column, Entity
 from pipelines.lib.ingest.readers import quote_literal
-
-REDACTED = "<redacted>"
+from pipelines.lib.ingest.redaction import shown_sql
 
 # Parquet and XLSX carry typed values; the readers render them as ISO text read with this format.
 ISO_FORMAT = ParseFormat(
@@ -209,6 +209,37 @@ def expected_text(column: Column, fmt: ParseFormat, rules: ValueRules | None = N
     return "expected text"
 
 
+_INTEGER_RANGES = {"SMALLINT": 2**15, "INTEGER": 2**31, "BIGINT": 2**63}
+
+
+def _overflow_branches(column: Column, fmt: ParseFormat, value: str, typed: str) -> list[str]:
+    """A number written right but too large for the column's type says so, not "expected a number
+    like 1.234,56": the value matches the pattern and only the cast failed (or gave infinity)."""
+    type_ = column.type.upper()
+    if type_ in _INTEGER_RANGES:
+        bound = _INTEGER_RANGES[type_]
+        text = (
+            f"the number is too large for this column: expected a whole number between "
+            f"{-bound:,} and {bound - 1:,} ({type_})"
+        )
+        test = f"regexp_full_match({value}, '[+-]?[0-9]+')"
+        return [f"WHEN {typed} IS NULL AND {test} THEN {quote_literal(text)}"]
+    match = _DECIMAL.fullmatch(type_)
+    if match:
+        precision, scale = int(match.group(1)), int(match.group(2))
+        text = (
+            f"the number is too large for this column: at most {precision - scale} digits before "
+            f"the decimal separator ({column.type})"
+        )
+        test = f"regexp_full_match({value}, {quote_literal(number_pattern(fmt, scale))})"
+        return [f"WHEN {typed} IS NULL AND {test} THEN {quote_literal(text)}"]
+    if type_ in ("DOUBLE", "FLOAT", "REAL"):
+        limit = "1.8e308" if type_ == "DOUBLE" else "3.4e38"
+        text = f"the number is too large for this column ({type_}: at most about {limit})"
+        return [f"WHEN isinf({typed}) THEN {quote_literal(text)}"]
+    return []
+
+
 def _range_text(column: Column) -> str:
     if column.minimum is not None and column.maximum is not None:
         return f"expected a value between {column.minimum:g} and {column.maximum:g}"
@@ -230,6 +261,7 @@ def problem_expression(
     else:
         missing = "NULL"
     branches = [f"WHEN {value} IS NULL THEN {missing}"]
+    branches.extend(_overflow_branches(column, fmt, value, typed))
     expected = expected_text(column, fmt, rules)
     branches.append(f"WHEN {typed} IS NULL THEN {quote_literal(expected)}")
     if column.minimum is not None:
@@ -308,7 +340,7 @@ def build_problems(
         "column_name VARCHAR, value VARCHAR, reason VARCHAR, rule VARCHAR)"
     )
     for column in entity.columns:
-        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column.name)
+        shown = shown_sql(entity, ident("_v_" + column.name))
         flag = ident("_p_" + column.name)
         rule = (
             f"CASE WHEN {ident('_v_' + column.name)} IS NULL "
@@ -321,7 +353,7 @@ def build_problems(
         )
     for row_rule in entity.row_rules:
         column = entity.column(row_rule.column)
-        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column.name)
+        shown = shown_sql(entity, ident("_v_" + column.name))
         con.execute(
             f"INSERT INTO {problems} SELECT _file, _line, {quote_literal(column.name)}, {shown}, "
             f"{quote_literal(row_rule.reason)}, {quote_literal(row_rule.name)} FROM {checked} "
@@ -331,7 +363,7 @@ def build_problems(
     for column_name, table in parent_keys.items():
         parent = entity.references[column_name]
         column = entity.column(column_name)
-        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column_name)
+        shown = shown_sql(entity, ident("_v_" + column_name))
         reason = (
             f"unknown {column_name}: no such key among the loaded {parent} "
             f"(load {parent} first, or fix the value)"
@@ -372,7 +404,7 @@ def _duplicate_keys(
     con.execute(
         f"""
         INSERT INTO {problems}
-        SELECT _file, _line, {quote_literal(label)}, key_text,
+        SELECT _file, _line, {quote_literal(label)}, {shown_sql(entity, "key_text")},
                'duplicate key ({label}) in this file: first seen on line ' || first_line
                || '; the first row is kept',
                'key.duplicate'

@@ -43,6 +43,7 @@ from pipelines.lib.ingest.readers import (
     read_parquet_files,
     read_xlsx_files,
 )
+from pipelines.lib.ingest.reconcile import quarantine_swallowed, unreconciled_message
 from pipelines.lib.ingest.rejection import REJECTED
 from pipelines.lib.ingest.report import (
     EMPTY,
@@ -52,6 +53,7 @@ from pipelines.lib.ingest.report import (
     FileLoad,
     IngestReport,
 )
+from pipelines.lib.ingest.workbooks import missing_sheet_message, workbooks_without_sheet
 
 # A batch of invoice files is read by one DuckDB scan and written as one bronze Parquet file;
 # the budget bounds the memory one batch needs (DuckDB spills beyond memory_limit anyway).
@@ -131,6 +133,8 @@ def ingest_entity(
             continue
         seen_this_call.add(sha)
         candidates.append(landing)
+
+    _check_workbook_sheets(settings, contract, records, report, new_records, say)
 
     workdir = settings.build_dir / "tmp" / f"ingest-{os.getpid()}-{entity}"
     try:
@@ -223,6 +227,20 @@ def _prepare(
     return ready
 
 
+def _check_workbook_sheets(settings, contract, records, report, new_records, say) -> None:
+    """A workbook the entity's paths match but without its sheet fails when it delivered the
+    entity before (its old rows would be republished as current), else is a warning."""
+    source = settings.sources[contract.name]
+    delivered = {r["file"] for r in records if r.get("status") == LOADED}
+    for path, sheets in workbooks_without_sheet(settings.landing, source.paths, source.sheets):
+        rel = relative_name(path, settings)
+        message = missing_sheet_message(rel, contract.name, source.sheets, sheets, rel in delivered)
+        if rel in delivered:
+            _fail_early(report, new_records, rel, "", path.stat(), message)
+        else:
+            say(f"{contract.name}: warning: {message}")
+
+
 def _parent_keys(
     con: duckdb.DuckDBPyConnection, settings: Settings, contract: Entity
 ) -> dict[str, str] | str:
@@ -303,6 +321,10 @@ def _load_batch(
     rules = ValueRules(settings.vocabularies, settings.default_country)
     build_checked(con, "_raw", "_checked", contract, parse_format_for(kind, source), rules)
     build_problems(con, "_checked", "_problems", contract, parents)
+    # Values that swallowed lines (found by readers.py) are quarantined with every record in them.
+    swallowed_records = quarantine_swallowed(
+        con, "_problems", {f.rel: f.swallowed for f in batch if f.swallowed}
+    )
 
     read_counts = dict(
         con.execute("SELECT _file, count(*) FROM _checked GROUP BY _file").fetchall()
@@ -310,6 +332,9 @@ def _load_batch(
     bad_counts = dict(
         con.execute("SELECT _file, count(DISTINCT _line) FROM _problems GROUP BY _file").fetchall()
     )
+    for rel, records in swallowed_records.items():  # besides each swallowing row's own
+        read_counts[rel] = read_counts.get(rel, 0) + records
+        bad_counts[rel] = bad_counts.get(rel, 0) + records
     samples: dict[str, list[str]] = {}
     for rel, line, column, value, reason in con.execute(
         f"""
@@ -343,6 +368,9 @@ def _load_batch(
         )
         if landing.rel in failures:
             load.status, load.message, load.rows_read = FAILED, failures[landing.rel], 0
+        elif unreconciled_message(landing.rel, landing.records_delivered, rows):
+            load.status, load.rows_read = FAILED, 0
+            load.message = unreconciled_message(landing.rel, landing.records_delivered, rows)
         elif rows == 0:
             load.status = EMPTY
             load.message = f"{landing.rel}: the file has a header but no rows; nothing loaded"

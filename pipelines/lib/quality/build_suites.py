@@ -179,7 +179,8 @@ def mart_expectations() -> dict[str, list[dict[str, Any]]]:
         row_count_at_least_one(),
         not_null("account_id"),
         unique_key(("account_id",)),
-        not_null("p_alive"),
+        # Null where no purchase model valued the account (run-rate fallback, no purchase yet):
+        # the CLV step's blocking check requires it wherever the BG/NBD model was used.
         between("p_alive", 0, 1),
         *finite("clv_12m"),
         *finite("clv_36m"),

@@ -5,7 +5,7 @@
     quarter, no service requests): unknown is not "no risk". The CLV columns come from
     marts.account_clv, which the CLV step writes after dbt built clv_summary (Dagster runs this
     model after that step); on engines without the CLV step, or before it first ran, they are null. -#}
-{%- set account_clv = source('clv_outputs', 'account_clv') -%}
+{%- set account_clv = source('marts', 'account_clv') -%}
 {%- if model.resource_type == 'unit_test' -%}
     {#- In a unit test, source() is the test's own fixture. -#}
     {%- set has_clv_table = true -%}

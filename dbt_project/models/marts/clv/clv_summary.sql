@@ -19,12 +19,17 @@ as_of as (
 purchase_days as (
 
     select
-        account_id,
-        invoice_date,
-        net_revenue,
-        row_number() over (partition by account_id order by invoice_date) as purchase_day_number
+        account_days.account_id,
+        account_days.invoice_date,
+        account_days.net_revenue,
+        row_number() over (
+            partition by account_days.account_id order by account_days.invoice_date
+        ) as purchase_day_number,
+        {{ datediff_int('day', 'account_days.invoice_date', 'as_of.as_of_date') }} < 364
+            as is_in_last_52_weeks
     from account_days
-    where is_purchase_day
+    cross join as_of
+    where account_days.is_purchase_day
 
 ),
 
@@ -36,7 +41,9 @@ purchase_summary as (
         max(invoice_date) as last_purchase_date,
         count(*) as purchase_days,
         avg(case when purchase_day_number > 1 then cast(net_revenue as {{ type_double() }}) end)
-            as monetary_value
+            as monetary_value,
+        count(case when purchase_day_number > 1 and is_in_last_52_weeks then 1 end)
+            as repeat_purchase_days_52w
     from purchase_days
     group by account_id
 
@@ -90,6 +97,7 @@ final as (
         cast(purchase_summary.recency_days as {{ type_double() }}) / 7 as recency_weeks,
         cast(purchase_summary.age_days as {{ type_double() }}) / 7 as t_weeks,
         purchase_summary.monetary_value,
+        purchase_summary.repeat_purchase_days_52w,
         history.historical_revenue as historical_revenue,
         history.historical_margin as historical_margin,
         {{ safe_ratio('history.costed_revenue', 'history.historical_revenue') }}
