@@ -1,17 +1,13 @@
-"""Finding landing files, hashing them, and an invoice file's delivery period from its name."""
+"""Finding landing files, telling whether they may be read, and a file's delivery period."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 from pipelines.lib.config import Settings
 from pipelines.lib.contract import entity as contract_entity
-from pipelines.lib.ingest.errors import IngestError
 from pipelines.lib.ingest.workbooks import find_sheet
-
-_CHUNK = 1024 * 1024
 
 # Most specific first: a daily stamp (with or without dashes) before a monthly one.
 _PERIOD_PATTERNS = (
@@ -25,21 +21,39 @@ def discover_files(settings: Settings, entity: str) -> list[Path]:
     """Landing files of `entity` per its configured globs, sorted by path.
 
     A workbook matched by the glob is a source for the entity only when it has one of the entity's
-    sheets (one plan workbook feeds objectives, actions, swot and tier overrides).
+    sheets (one plan workbook feeds objectives, actions, swot and tier overrides). A symbolic link
+    that leads outside the landing folder is listed (and refused by the loader, by name): it must
+    not vanish silently, and it must not be opened.
     """
     contract_entity(entity)  # unknown entity -> clear KeyError
     source = settings.sources[entity]
     found: set[Path] = set()
     for pattern in source.paths:
         for path in settings.landing.glob(pattern):
-            if path.is_file() and not path.name.startswith((".", "~$")):
+            if path.name.startswith((".", "~$")):
+                continue
+            if path.is_file() or (path.is_symlink() and leads_outside_landing(path, settings)):
                 found.add(path)
     files = []
     for path in sorted(found):
-        if path.suffix.lower() in (".xlsx", ".xlsm") and not _has_sheet(path, source.sheets):
+        if (
+            path.suffix.lower() in (".xlsx", ".xlsm")
+            and not leads_outside_landing(path, settings)
+            and not _has_sheet(path, source.sheets)
+        ):
             continue
         files.append(path)
     return files
+
+
+def leads_outside_landing(path: Path, settings: Settings) -> bool:
+    """True for a symbolic link (or a path through one) whose target is not inside the landing
+    folder: reading it would expose whatever file it points at (`/etc/passwd` once)."""
+    try:
+        target = path.resolve(strict=False)
+    except (OSError, RuntimeError):  # a loop of links
+        return True
+    return not target.is_relative_to(settings.landing.resolve())
 
 
 def _has_sheet(path: Path, candidates: tuple[str, ...]) -> bool:
@@ -49,11 +63,11 @@ def _has_sheet(path: Path, candidates: tuple[str, ...]) -> bool:
         return True
 
 
-def delivery_period(path: Path) -> str:
-    """'YYYY-MM-DD' (daily file) or 'YYYY-MM' (monthly file) from an invoice file's name.
+def delivery_period(path: Path) -> str | None:
+    """'YYYY-MM-DD' (daily file) or 'YYYY-MM' (monthly file) from a periodic file's name.
 
-    The period decides which earlier load a re-delivered file supersedes, so a name without one is
-    an error rather than a guess.
+    None when the name carries no period: such a file (a whole history, a quarter) covers the
+    months of its lines' period column, each line placed in its own month (docs/ingest.md).
     """
     name = Path(path).name
     for pattern, kind in _PERIOD_PATTERNS:
@@ -69,23 +83,20 @@ def delivery_period(path: Path) -> str:
                 continue
             return f"{year:04d}-{month:02d}-{day:02d}"
         return f"{year:04d}-{month:02d}"
-    raise IngestError(
-        f"{name}: cannot tell which delivery period this invoice file covers; expected a date "
-        "in its name like invoice_lines_2025-01-31.csv (daily), 20250131 or 2025-01 (monthly)"
-    )
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return None
 
 
 def relative_name(path: Path, settings: Settings) -> str:
-    """Landing path relative to the landing folder, with forward slashes (stable across OSes)."""
+    """Landing path relative to the landing folder, with forward slashes (stable across OSes).
+
+    The path as found, not where a link inside the folder leads: a file is known by its name.
+    """
+    for base in (settings.landing, settings.landing.resolve()):
+        try:
+            return Path(path).relative_to(base).as_posix()
+        except ValueError:
+            continue
     try:
-        return path.resolve().relative_to(settings.landing.resolve()).as_posix()
+        return Path(path).resolve().relative_to(settings.landing.resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return Path(path).as_posix()

@@ -4,8 +4,9 @@ JSON lines because a record is appended with one `write` + `fsync` (no rewrite o
 readable with `tail`, `jq`, or DuckDB's read_json) and because the manifest must survive the loss of
 build/ and published/: together with the bronze Parquet files it is the system of record.
 
-Records with status `loaded` make a content hash "already loaded" for their entity. Skipped
-duplicates are not recorded (they would add ~1,500 lines per nightly run and say nothing new).
+A `loaded` record says which content a landing path holds in bronze (history.py decides from them
+what a run loads again); a later `rejected` record withdraws it. Skipped files are not recorded
+(they would add ~1,500 lines per nightly run and say nothing new).
 """
 
 from __future__ import annotations
@@ -28,12 +29,19 @@ MANIFEST_COLUMNS: dict[str, str] = {
     "rows_read": "BIGINT",
     "rows_loaded": "BIGINT",
     "rows_quarantined": "BIGINT",
+    "rows_excluded": "BIGINT",
     "load_id": "VARCHAR",
     "loaded_at": "TIMESTAMP",
     "status": "VARCHAR",
     "message": "VARCHAR",
     "delivery_period": "VARCHAR",
+    # A file without a period in its name: the months its lines were loaded for.
+    "periods": "VARCHAR[]",
     "bronze_file": "VARCHAR",
+    # The file's columns as read: "account_id", "Conta -> account_id"; "net_amount = ..."
+    "columns_mapped": "VARCHAR[]",
+    "columns_derived": "VARCHAR[]",
+    "columns_ignored": "VARCHAR[]",
     "notes": "VARCHAR",
 }
 
