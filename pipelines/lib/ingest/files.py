@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from pipelines.lib.config import Settings
+from pipelines.lib.contract import ENTITIES
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest.workbooks import find_sheet
 
@@ -84,6 +85,35 @@ def delivery_period(path: Path) -> str | None:
             return f"{year:04d}-{month:02d}-{day:02d}"
         return f"{year:04d}-{month:02d}"
     return None
+
+
+def landing_months(settings: Settings) -> list[str]:
+    """The delivery months ('YYYY-MM') of every periodic entity's landing files, oldest first.
+
+    A file with a period in its name belongs to that month. A file without one belongs to every
+    month its lines cover: known once it was loaded (the manifest records them), so a new such
+    file adds its months after its first load. These are the monthly Dagster partitions.
+    """
+    from pipelines.lib.ingest.history import LoadHistory  # the manifest, only when asked
+    from pipelines.lib.ingest.manifest import read_manifest
+
+    months: set[str] = set()
+    for name, spec in ENTITIES.items():
+        if not spec.is_periodic:
+            continue
+        spans = []
+        for path in discover_files(settings, name):
+            period = delivery_period(path)
+            if period is None:
+                spans.append(relative_name(path, settings))
+            else:
+                months.add(period[:7])
+        if spans:
+            history = LoadHistory.from_records(read_manifest(settings, name))
+            for rel in spans:
+                record = history.current(rel) or {}
+                months.update(record.get("periods") or ())
+    return sorted(months)
 
 
 def relative_name(path: Path, settings: Settings) -> str:

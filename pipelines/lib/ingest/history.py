@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipelines.lib.ingest.report import EMPTY, LOADED, REJECTED
+from pipelines.lib.ingest.report import EMPTY, LOADED, REJECTED, SKIPPED_DUPLICATE
 
 
 @dataclass
@@ -39,6 +39,9 @@ class LoadHistory:
             if status == LOADED and load_id:
                 history.by_file.setdefault(record["file"], []).append(record)
                 history.by_load.setdefault(load_id, []).append(record)
+            elif status == SKIPPED_DUPLICATE and load_id:
+                # A copy of the content `load_id` carries: the path holds that content too.
+                history.by_file.setdefault(record["file"], []).append(record)
             elif status == REJECTED and load_id:
                 history._withdraw(load_id)
             elif status == EMPTY:
@@ -46,8 +49,8 @@ class LoadHistory:
         return history
 
     def _withdraw(self, load_id: str) -> None:
-        for record in self.by_load.pop(load_id, []):
-            standing = self.by_file.get(record["file"], [])
+        self.by_load.pop(load_id, None)
+        for standing in self.by_file.values():
             standing[:] = [r for r in standing if r.get("load_id") != load_id]
 
     def current(self, rel: str) -> dict[str, Any] | None:

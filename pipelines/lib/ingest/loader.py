@@ -181,7 +181,7 @@ def _ingest(
     cache.keep_only({relative_name(path, settings) for path in found})
     cache.save()
 
-    candidates = _in_delivery_order(candidates, contract, history, report, force)
+    candidates = _in_delivery_order(candidates, contract, history, report, new_records, force)
     source = settings.sources[entity]
     ready = _prepare(candidates, settings, contract, workdir, report, new_records)
     if ready:
@@ -226,34 +226,45 @@ def _in_delivery_order(
     contract: Entity,
     history: LoadHistory,
     report: IngestReport,
+    new_records: list[dict],
     force: bool,
 ) -> list[LandingFile]:
     """Candidates in the order they were delivered (file time, then name); the later wins.
 
-    A file is skipped as a copy when its content is what the load right before it carries for
-    the same slot (the same period, or the entity for snapshot entities): loading it would change
-    nothing. Further back it is loaded again, because a load in between may have replaced it.
+    A new file is skipped as a copy only when its content is what the entity's latest load
+    carries for the same slot (the same period, or the entity for snapshot entities) and no
+    other file of this call loads before it: then loading it would change nothing. The skip is
+    recorded with that load's id, so the copy counts as holding that content from then on and
+    is never loaded later over a newer delivery.
     """
     ordered = sorted(candidates, key=lambda f: (f.mtime_ns, f.rel))
     if force:
         return ordered
-    previous = {
-        (_slot(contract, record.get("delivery_period")), record["sha256"])
-        for record in history.latest_load()
+    latest = history.latest_load()
+    carried = {
+        (_slot(contract, record.get("delivery_period")), record["sha256"]): record["load_id"]
+        for record in latest
     }
-    kept = []
+    kept: list[LandingFile] = []
     for landing in ordered:
         slot = _slot(contract, landing.period)
-        if slot is not None and (slot, landing.sha256) in previous:
-            _skip(
-                report,
-                landing,
-                f"{landing.rel}: same content as the latest load of this "
-                f"{'period' if contract.is_periodic else 'entity'}; skipped",
-            )
+        load_id = carried.get((slot, landing.sha256)) if slot is not None else None
+        if load_id is None or kept:
+            kept.append(landing)
             continue
-        kept.append(landing)
-        previous = {(slot, landing.sha256)}
+        what = "period" if contract.is_periodic else "entity"
+        load = FileLoad(
+            landing.rel,
+            landing.sha256,
+            landing.size,
+            SKIPPED_DUPLICATE,
+            load_id=load_id,
+            delivery_period=landing.period,
+            message=f"{landing.rel}: same content as the latest load of this {what} "
+            f"(load {load_id}); skipped",
+        )
+        report.files.append(load)
+        new_records.append(_record(contract.name, landing, load, _utc_now(), None))
     return kept
 
 

@@ -5,8 +5,9 @@ readable with `tail`, `jq`, or DuckDB's read_json) and because the manifest must
 build/ and published/: together with the bronze Parquet files it is the system of record.
 
 A `loaded` record says which content a landing path holds in bronze (history.py decides from them
-what a run loads again); a later `rejected` record withdraws it. Skipped files are not recorded
-(they would add ~1,500 lines per nightly run and say nothing new).
+what a run loads again); a later `rejected` record withdraws it. An unchanged file that is skipped
+is not recorded (that would add ~1,500 lines per nightly run and say nothing new); a new file
+skipped as a copy of the latest load is, once, with that load's id (`skipped_duplicate`).
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ MANIFEST_COLUMNS: dict[str, str] = {
     "status": "VARCHAR",
     "message": "VARCHAR",
     "delivery_period": "VARCHAR",
-    # A file without a period in its name: the months its lines were loaded for.
-    "periods": "VARCHAR[]",
+    # Lists in the file, JSON text in the view (every engine's bronze copy can hold text):
+    # the months a file without a period in its name was loaded for,
+    "periods": "VARCHAR",
     "bronze_file": "VARCHAR",
-    # The file's columns as read: "account_id", "Conta -> account_id"; "net_amount = ..."
-    "columns_mapped": "VARCHAR[]",
-    "columns_derived": "VARCHAR[]",
-    "columns_ignored": "VARCHAR[]",
+    # and the file's columns as read: "account_id", "Conta -> account_id", "net_amount = ...".
+    "columns_mapped": "VARCHAR",
+    "columns_derived": "VARCHAR",
+    "columns_ignored": "VARCHAR",
     "notes": "VARCHAR",
 }
 
