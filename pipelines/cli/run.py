@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines.cli.progress import compact_console_logger, dbt_output_filtered, failure_reason
-from pipelines.defs.ingest.partitions import INVOICE_MONTHS
+from pipelines.defs.ingest.partitions import DELIVERY_MONTHS
 from pipelines.lib.config import Settings
-from pipelines.lib.ingest import delivery_period, discover_files
+from pipelines.lib.ingest.files import landing_months
 
 CLI_JOB_NAME = "kam_cli_run"
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
@@ -31,15 +31,16 @@ class RunOutcome:
 
 
 def invoice_months(settings: Settings) -> list[str]:
-    """The delivery months present in the landing folder, oldest first."""
-    return sorted({delivery_period(path)[:7] for path in discover_files(settings, "invoice_lines")})
+    """The delivery months of the periodic entities' landing files, oldest first (a file without
+    a period in its name counts with the months it was loaded for)."""
+    return landing_months(settings)
 
 
 def register_months(instance: dg.DagsterInstance, months: list[str]) -> None:
-    known = set(instance.get_dynamic_partitions(INVOICE_MONTHS.name))
+    known = set(instance.get_dynamic_partitions(DELIVERY_MONTHS.name))
     new = [month for month in months if month not in known]
     if new:
-        instance.add_dynamic_partitions(INVOICE_MONTHS.name, new)
+        instance.add_dynamic_partitions(DELIVERY_MONTHS.name, new)
 
 
 def partition_tags(months: list[str]) -> dict[str, str]:
@@ -129,7 +130,14 @@ def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunOutcome:
             if key.startswith("bronze/"):
                 loaded[key.removeprefix("bronze/")] = {
                     name: int(metadata[name])
-                    for name in ("files_loaded", "files_skipped", "rows_loaded", "rows_quarantined")
+                    for name in (
+                        "files_loaded",
+                        "files_skipped",
+                        "rows_read",
+                        "rows_loaded",
+                        "rows_quarantined",
+                        "rows_excluded",
+                    )
                     if name in metadata
                 }
             elif key == "publish/published_warehouse":
@@ -144,11 +152,13 @@ def describe(outcome: RunOutcome) -> str:
     if outcome.loaded:
         rows = sum(stats.get("rows_loaded", 0) for stats in outcome.loaded.values())
         quarantined = sum(stats.get("rows_quarantined", 0) for stats in outcome.loaded.values())
+        excluded = sum(stats.get("rows_excluded", 0) for stats in outcome.loaded.values())
         files = sum(stats.get("files_loaded", 0) for stats in outcome.loaded.values())
         skipped = sum(stats.get("files_skipped", 0) for stats in outcome.loaded.values())
         lines.append(
             f"loaded: {files:,} new files, {rows:,} rows into bronze "
-            f"({quarantined:,} rows quarantined; {skipped:,} files already loaded)"
+            f"({quarantined:,} rows quarantined, {excluded:,} excluded by kam.yml rules; "
+            f"{skipped:,} files already loaded)"
         )
     if outcome.published:
         counts = outcome.published.get("row_counts") or {}

@@ -3,17 +3,22 @@
 The suite runs inside the asset on exactly the rows this run loaded, and its verdict is reported
 as the asset's check result: a failed suite fails the step, so nothing downstream runs, and the
 load is marked rejected in the manifest so no later run builds on it.
+
+Bad input and a full disk fail the step without a retry (`dg.Failure(allow_retries=False)`):
+waiting does not fix a file or free a disk. The retry policy is for what is left: transient
+errors (a file locked for a moment, a network share that dropped).
 """
 
 from collections.abc import Sequence
 
 import dagster as dg
 
-from pipelines.defs.ingest.partitions import INVOICE_MONTHS
+from pipelines.defs.ingest.partitions import DELIVERY_MONTHS, register_months
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import duckdb_config
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest import IngestError, IngestReport, ingest_entity, reject_loads
+from pipelines.lib.ingest.errors import DiskFullError
 from pipelines.lib.quality.sql_batches import validate_parquet
 
 # Rows per data-quality batch of new bronze loads. GX's key-uniqueness query joins the batch with
@@ -34,7 +39,7 @@ def build_ingest_asset(entity_name: str) -> dg.AssetsDefinition:
     """The bronze asset of `entity_name`; parents named in the contract load first."""
     contract = contract_entity(entity_name)
     parents = sorted(set(contract.references.values()) - {entity_name})
-    is_partitioned = entity_name == "invoice_lines"
+    is_partitioned = contract.is_periodic
 
     @dg.asset(
         key=bronze_key(entity_name),
@@ -43,7 +48,7 @@ def build_ingest_asset(entity_name: str) -> dg.AssetsDefinition:
         "Parquet (immutable loads + manifest; bad rows to quarantine).",
         deps=[bronze_key(parent) for parent in parents],
         kinds={"python", "parquet"},
-        partitions_def=INVOICE_MONTHS if is_partitioned else None,
+        partitions_def=DELIVERY_MONTHS if is_partitioned else None,
         backfill_policy=dg.BackfillPolicy.single_run() if is_partitioned else None,
         check_specs=[
             dg.AssetCheckSpec(
@@ -60,9 +65,12 @@ def build_ingest_asset(entity_name: str) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         settings = kam.settings()
         months = _selected_months(context) if is_partitioned else None
-        report = ingest_entity(
-            settings, entity_name, months=months, force=kam.force_reload, log=context.log.info
-        )
+        try:
+            report = ingest_entity(
+                settings, entity_name, months=months, force=kam.force_reload, log=context.log.info
+            )
+        except DiskFullError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
         try:
             report.raise_for_failures()
         except IngestError as error:
@@ -70,6 +78,9 @@ def build_ingest_asset(entity_name: str) -> dg.AssetsDefinition:
             raise dg.Failure(
                 description=str(error), metadata=_report_metadata(report), allow_retries=False
             ) from None
+        if is_partitioned:
+            months_loaded = sorted({p for load in report.loaded for p in load.periods})
+            register_months(context.instance, months_loaded)
         check = _validate_new_loads(settings, entity_name, report)
         return dg.MaterializeResult(metadata=_report_metadata(report), check_results=[check])
 
@@ -77,9 +88,20 @@ def build_ingest_asset(entity_name: str) -> dg.AssetsDefinition:
 
 
 def _selected_months(context: dg.AssetExecutionContext) -> Sequence[str] | None:
-    if not context.has_partition_key_range:
-        return [context.partition_key] if context.has_partition_key else None
-    return list(context.partition_keys)
+    """The months this run is restricted to, or None for every month.
+
+    A run over every known month (what `kam run`, the schedule and the sensor start) is not a
+    restriction: a new file without a period in its name, whose months are not known before it is
+    read, must load then too.
+    """
+    if context.has_partition_key_range:
+        selected = list(context.partition_keys)
+    elif context.has_partition_key:
+        selected = [context.partition_key]
+    else:
+        return None
+    known = set(context.instance.get_dynamic_partitions(DELIVERY_MONTHS.name))
+    return None if known <= set(selected) else selected
 
 
 def _validate_new_loads(settings, entity_name: str, report: IngestReport) -> dg.AssetCheckResult:
@@ -119,12 +141,6 @@ def _validate_new_loads(settings, entity_name: str, report: IngestReport) -> dg.
 
 
 def _report_metadata(report: IngestReport) -> dict[str, int]:
-    return {
-        "files_seen": len(report.files),
-        "files_loaded": len(report.loaded),
-        "files_skipped": len(report.skipped),
-        "rows_read": report.rows_read,
-        "rows_loaded": report.rows_loaded,
-        "rows_quarantined": report.rows_quarantined,
-        "dagster/row_count": report.rows_loaded,
-    }
+    """Counts of this run's load of the entity (rows_read = rows_loaded + rows_quarantined +
+    rows_excluded over the files read): the publish record copies them."""
+    return {**report.metadata(), "dagster/row_count": report.rows_loaded}
