@@ -15,15 +15,11 @@ import dagster as dg
 
 from pipelines.defs.ingest.partitions import DELIVERY_MONTHS, register_months
 from pipelines.defs.resources import KamResource, WriterLockResource
-from pipelines.lib.build_db import duckdb_config
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest import IngestError, IngestReport, ingest_entity, reject_loads
 from pipelines.lib.ingest.errors import DiskFullError
-from pipelines.lib.quality.sql_batches import validate_parquet
+from pipelines.lib.ingest.raw_checks import validate_new_loads
 
-# Rows per data-quality batch of new bronze loads. GX's key-uniqueness query joins the batch with
-# its key counts: 30M invoice lines passed under a 1 GB DuckDB limit, 100M ran out of memory.
-ROWS_PER_CHECK_BATCH = 10_000_000
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 
 
@@ -105,13 +101,8 @@ def _selected_months(context: dg.AssetExecutionContext) -> Sequence[str] | None:
 
 
 def _validate_new_loads(settings, entity_name: str, report: IngestReport) -> dg.AssetCheckResult:
-    """Run the entity's suite on the bronze files this run wrote, in as few batches as allowed.
-
-    GX queries the Parquet files through DuckDB (pipelines.lib.quality.sql_batches) under the
-    run's memory limit: a first load of 10 million invoice lines is checked without reading it
-    into Python, and a key repeated in two loads of different delivery periods is caught. Loads
-    of the same period (a re-delivery) go to separate batches (IngestReport.validation_batches).
-    """
+    """Run the entity's suite on the bronze files this run wrote, in as few batches as allowed;
+    a failed suite withdraws the loads (pipelines.lib.ingest.raw_checks)."""
     check_name = gx_check_name(entity_name)
     if not report.new_bronze_files:
         return dg.AssetCheckResult(
@@ -120,10 +111,7 @@ def _validate_new_loads(settings, entity_name: str, report: IngestReport) -> dg.
             description="nothing new loaded: every earlier load passed this suite when it landed",
             metadata={"rows_validated": 0},
         )
-    outcomes = [
-        validate_parquet(f"bronze_{entity_name}", batch, duckdb_config=duckdb_config(settings))
-        for batch in report.validation_batches(ROWS_PER_CHECK_BATCH)
-    ]
+    outcomes = validate_new_loads(settings, report)
     failed = [outcome for outcome in outcomes if not outcome.success]
     if failed:
         reject_loads(settings, report, reason=failed[0].summary())

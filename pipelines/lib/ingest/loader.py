@@ -467,19 +467,23 @@ def _load_batch(
         outcomes[landing.rel] = load
 
     loaded = [rel for rel, load in outcomes.items() if load.status == LOADED]
+    # A file whose every row was quarantined or excluded writes nothing: like an empty file, it
+    # never supersedes what an earlier delivery loaded.
+    to_write = [rel for rel in loaded if outcomes[rel].rows_loaded > 0]
     bronze_file = None
     quarantine_file = None
     if has_problems:
         quarantine_file = bronze.quarantine_dir(settings, contract.name) / f"{load_id}.parquet"
         bronze.write_parquet(con, _quarantine_select(contract, load_id, loaded_at), quarantine_file)
         report.new_quarantine_files.append(quarantine_file)
-    if loaded:
+    if to_write:
         bronze_file = bronze.entity_dir(settings, contract.name) / f"{load_id}.parquet"
-        select = _bronze_select(contract, loaded, load_id, loaded_at, has_problems)
+        select = _bronze_select(contract, to_write, load_id, loaded_at, has_problems)
         bronze.write_parquet(con, select, bronze_file)
-        _reconcile(con, settings, contract, bronze_file, outcomes, loaded)
-        if any(outcomes[rel].status == LOADED for rel in loaded):
-            report.new_bronze_files.append(bronze_file)
+    if loaded and not _reconcile(con, settings, contract, bronze_file, outcomes, loaded):
+        bronze_file = None
+    if bronze_file is not None:
+        report.new_bronze_files.append(bronze_file)
         if contract.is_periodic:
             _record_periods(con, bronze_file, outcomes)
 
@@ -488,7 +492,7 @@ def _load_batch(
         load = outcomes[landing.rel]
         load.quarantine_file = quarantine_file if load.rows_quarantined else None
         report.files.append(load)
-        keeps_file = load.status == LOADED and bronze_file is not None
+        keeps_file = load.status == LOADED and load.rows_loaded > 0 and bronze_file is not None
         records.append(
             _record(contract.name, landing, load, loaded_at, bronze_file if keeps_file else None)
         )
@@ -692,18 +696,21 @@ def _reconcile(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     contract: Entity,
-    bronze_file: Path,
+    bronze_file: Path | None,
     outcomes: dict[str, FileLoad],
     loaded: list[str],
-) -> None:
-    """Every file: rows read = rows written to bronze + quarantined + excluded, counted in the
-    file just written. A file that does not add up fails, and the load is withdrawn whole."""
-    written = dict(
-        con.execute(
-            f"SELECT _source_file, count(*) FROM read_parquet({quote_literal(str(bronze_file))}) "
-            "GROUP BY _source_file"
-        ).fetchall()
-    )
+) -> bool:
+    """Every file: rows read = rows written to bronze + quarantined + excluded, the written rows
+    counted in the file just written. A file that does not add up fails, and the load is
+    withdrawn whole (moved to bronze/_rejected/). True when everything reconciles."""
+    written: dict[str, int] = {}
+    if bronze_file is not None:
+        written = dict(
+            con.execute(
+                "SELECT _source_file, count(*) FROM "
+                f"read_parquet({quote_literal(str(bronze_file))}) GROUP BY _source_file"
+            ).fetchall()
+        )
     broken = []
     for rel in loaded:
         load = outcomes[rel]
@@ -717,16 +724,19 @@ def _reconcile(
                 "nothing of this load was kept"
             )
         load.rows_loaded = in_bronze
-    if broken:
+    if not broken:
+        return True
+    if bronze_file is not None:
         target = settings.bronze_dir / "_rejected" / contract.name
         target.mkdir(parents=True, exist_ok=True)
         shutil.move(str(bronze_file), target / bronze_file.name)
-        for rel in loaded:
-            load = outcomes[rel]
-            load.rows_loaded = 0
-            if load.status == LOADED:
-                load.status = FAILED
-                load.message = f"{rel}: withdrawn with {broken[0]}, which shared its load"
+    for rel in loaded:
+        load = outcomes[rel]
+        load.rows_loaded = 0
+        if load.status == LOADED:
+            load.status = FAILED
+            load.message = f"{rel}: withdrawn with {broken[0]}, which shared its load"
+    return False
 
 
 def _record_periods(
