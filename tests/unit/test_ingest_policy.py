@@ -55,8 +55,11 @@ def test_the_threshold_is_judged_over_the_whole_run_and_withdraws_all_of_it(tmp_
         "row(s) (ingest.max_bad_rows); nothing of this run's invoice_lines was loaded"
     )
     # Where the bad rows are, and how to list them.
-    assert f"{settings.bronze_dir}/_quarantine/invoice_lines/" in message
-    assert f"kam quarantine --home {settings.home} --entity invoice_lines" in message
+    assert f"quarantined rows: {report.new_quarantine_files[0]}" in message
+    assert report.new_quarantine_files[0].parent == settings.bronze_dir / "_quarantine" / (
+        "invoice_lines"
+    )
+    assert f"`kam quarantine --home {settings.home} --entity invoice_lines --load " in message
     assert set(statuses(report).values()) == {"failed"}
     assert report.new_bronze_files == []
     assert query(settings, "SELECT count(*) FROM bronze.invoice_lines") == [(0,)]

@@ -6,7 +6,7 @@ import duckdb
 
 from pipelines.cli.main import main
 from pipelines.lib.ingest import ingest_entity
-from pipelines.lib.ingest.loader import _reconcile
+from pipelines.lib.ingest.batch_load import reconcile
 from pipelines.lib.ingest.report import FileLoad
 from tests.unit.landing_helpers import (
     INVOICE_HEADER,
@@ -102,7 +102,7 @@ def test_a_file_that_does_not_reconcile_fails_and_its_load_is_withdrawn(tmp_path
         "b.csv": FileLoad("b.csv", "s", 1, "loaded", rows_read=2, rows_quarantined=2),
     }
 
-    assert not _reconcile(con, settings, _contract(), bronze_file, outcomes, ["a.csv", "b.csv"])
+    assert not reconcile(con, settings, _contract(), bronze_file, outcomes, ["a.csv", "b.csv"])
 
     assert outcomes["a.csv"].status == "failed"
     assert outcomes["a.csv"].message == (

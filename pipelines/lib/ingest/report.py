@@ -16,8 +16,10 @@ FAILED = "failed"
 REJECTED = "rejected"
 STATUSES = (LOADED, SKIPPED_DUPLICATE, EMPTY, FAILED)
 
-# How many quarantine reasons a failure message quotes; the rest are in the quarantine table.
+# How many quarantine reasons a failure message quotes, and how many failed files it lists; the
+# rest are in the quarantine table and the manifest.
 _REASONS_IN_MESSAGE = 5
+_FILES_IN_MESSAGE = 10
 
 
 @dataclass
@@ -63,8 +65,8 @@ class IngestReport:
     new_quarantine_files: list[Path] = field(default_factory=list)
     # Failures of the entity as a whole (its bad-row policy, a required entity never delivered).
     problems: list[str] = field(default_factory=list)
-    # How to list the quarantined rows (set by the loader: it knows the home).
-    quarantine_hint: str = ""
+    # The home the rows went to, so a failure can say how to list them.
+    home: Path | None = None
 
     @property
     def rows_read(self) -> int:
@@ -149,13 +151,33 @@ class IngestReport:
         lines = [f"{self.entity}: {problem}" for problem in self.problems]
         if self.failed:
             lines.append(f"{self.entity}: {len(self.failed)} landing file(s) could not be loaded:")
-        for load in self.failed:
+        # Files with quarantined rows first: their reasons say what to fix.
+        shown = sorted(self.failed, key=lambda f: -f.rows_quarantined)[:_FILES_IN_MESSAGE]
+        for load in shown:
             lines.append(f"- {load.message}")
             for problem in load.sample_problems[:_REASONS_IN_MESSAGE]:
                 lines.append(f"    {problem}")
-        if self.quarantine_hint and any(f.rows_quarantined for f in self.files):
-            lines.append(self.quarantine_hint)
+        if len(self.failed) > len(shown):
+            lines.append(f"- ... and {len(self.failed) - len(shown)} more file(s)")
+        hint = self.quarantine_hint()
+        if hint:
+            lines.append(hint)
         return "\n".join(lines)
+
+    def quarantine_hint(self) -> str:
+        """Where this call's quarantined rows are, and the command that lists them."""
+        files = [path for path in self.new_quarantine_files if path.exists()]
+        if not files or not any(f.rows_quarantined for f in self.files):
+            return ""
+        listed = ", ".join(str(path) for path in files[:3])
+        more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+        command = "kam quarantine"
+        if self.home is not None:
+            command += f" --home {self.home}"
+        command += f" --entity {self.entity}"
+        if len(files) == 1:
+            command += f" --load {files[0].stem}"
+        return f"quarantined rows: {listed}{more}; list them with `{command}`"
 
     def raise_for_failures(self) -> None:
         """Raise IngestError naming every failed file, why, its first quarantine reasons and
