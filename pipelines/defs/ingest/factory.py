@@ -15,12 +15,22 @@ import dagster as dg
 
 from pipelines.defs.ingest.partitions import DELIVERY_MONTHS, register_months
 from pipelines.defs.resources import KamResource, WriterLockResource
+from pipelines.lib.contract import ENTITIES
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest import IngestError, IngestReport, ingest_entity, reject_loads
 from pipelines.lib.ingest.errors import DiskFullError
 from pipelines.lib.ingest.raw_checks import validate_new_loads
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
+
+
+def source_system_assets(source_system: str) -> list[dg.AssetsDefinition]:
+    """The bronze assets of one source system (crm, sales, plan), from the contract."""
+    return [
+        build_ingest_asset(name)
+        for name, spec in ENTITIES.items()
+        if spec.source_system == source_system
+    ]
 
 
 def bronze_key(entity_name: str) -> dg.AssetKey:
