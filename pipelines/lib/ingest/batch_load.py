@@ -81,7 +81,7 @@ def load_batch(
     _register_batch_files(con, batch, failures)
     outside = _drop_unselected_months(con, contract, batch, restrictions)
     build_problems(con, "_checked", "_problems", contract, parents, source.exclude_when)
-    _span_without_period(con, contract)
+    _span_without_period(con, contract, batch)
     excluded_rules = [rule for rule, action in source.rules.items() if action == "exclude"]
     build_dispositions(con, "_problems", "_lines", excluded_rules)
 
@@ -124,7 +124,11 @@ def load_batch(
         report.new_quarantine_files.append(quarantine_file)
     if to_write:
         bronze_file = bronze.entity_dir(settings, contract.name) / f"{load_id}.parquet"
-        select = _bronze_select(contract, to_write, load_id, loaded_at, has_problems)
+        con.execute(
+            "UPDATE _batch_files SET is_loaded = true WHERE rel IN (SELECT unnest(?::VARCHAR[]))",
+            [to_write],
+        )
+        select = _bronze_select(contract, load_id, loaded_at, has_problems)
         bronze.write_parquet(con, select, bronze_file)
     if loaded and not reconcile(con, settings, contract, bronze_file, outcomes, loaded):
         bronze_file = None
@@ -215,10 +219,16 @@ def _columns(landing: LandingFile, contract: Entity, derived: dict[str, str]) ->
 def _register_batch_files(
     con: duckdb.DuckDBPyConnection, batch: list[LandingFile], failures: dict[str, str]
 ) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE _batch_files (rel VARCHAR, period VARCHAR)")
-    rows = [(f.rel, f.period) for f in batch if f.rel not in failures]
-    if rows:
-        con.executemany("INSERT INTO _batch_files VALUES (?, ?)", rows)
+    """The batch's readable files and their periods; `is_loaded` is set once counts are known.
+
+    One statement with list parameters: `executemany` costs ~2 ms a row in DuckDB.
+    """
+    readable = [f for f in batch if f.rel not in failures]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _batch_files AS SELECT unnest(?::VARCHAR[]) AS rel, "
+        "unnest(?::VARCHAR[]) AS period, false AS is_loaded",
+        [[f.rel for f in readable], [f.period for f in readable]],
+    )
 
 
 def _drop_unselected_months(
@@ -246,9 +256,11 @@ def _drop_unselected_months(
     return outside
 
 
-def _span_without_period(con: duckdb.DuckDBPyConnection, contract: Entity) -> None:
+def _span_without_period(
+    con: duckdb.DuckDBPyConnection, contract: Entity, batch: list[LandingFile]
+) -> None:
     """A line of a file without a period in its name needs its period column to have a month."""
-    if not contract.is_periodic or contract.period_column is None:
+    if contract.period_column is None or all(f.period is not None for f in batch):
         return
     column = contract.period_column
     reason = (
@@ -291,7 +303,6 @@ def _samples(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], list[
 
 def _bronze_select(
     contract: Entity,
-    loaded: list[str],
     load_id: str,
     loaded_at: dt.datetime,
     has_problems: bool,
@@ -313,10 +324,9 @@ def _bronze_select(
             else "NULL"
         )
         lineage.append(f"coalesce(f.period, {month}) AS {DELIVERY_PERIOD_COLUMN}")
-    listed = ", ".join(quote_literal(rel) for rel in loaded)
     select = (
         f"SELECT {', '.join(columns + lineage)} FROM _checked AS c "
-        f"JOIN _batch_files AS f ON f.rel = c._file WHERE f.rel IN ({listed})"
+        "JOIN _batch_files AS f ON f.rel = c._file WHERE f.is_loaded"
     )
     if has_problems:  # the anti-join costs a hash build; a clean batch skips it
         select = (

@@ -32,9 +32,9 @@ from pipelines.lib.ingest.casting import (
 )
 from pipelines.lib.ingest.errors import DiskFullError, disk_full
 from pipelines.lib.ingest.files import (
+    LandingGuard,
     delivery_period,
     discover_files,
-    leads_outside_landing,
     relative_name,
 )
 from pipelines.lib.ingest.history import LoadHistory
@@ -136,11 +136,13 @@ def _ingest(
     report.home = settings.home
 
     found = discover_files(settings, entity)
+    guard = LandingGuard(settings.landing)
+    names = {path: relative_name(path, settings) for path in found}
     candidates: list[LandingFile] = []
     restrictions: dict[str, frozenset[str]] = {}
     for path in found:
-        rel = relative_name(path, settings)
-        if leads_outside_landing(path, settings):
+        rel = names[path]
+        if guard.leads_outside(path):
             _fail_early(
                 report,
                 new_records,
@@ -166,7 +168,7 @@ def _ingest(
         if force and wanted and _is_span(contract, landing):
             restrictions[rel] = frozenset(wanted)
         candidates.append(landing)
-    cache.keep_only({relative_name(path, settings) for path in found})
+    cache.keep_only(set(names.values()))
     cache.save()
 
     candidates = _in_delivery_order(candidates, contract, history, report, new_records, force)
