@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -52,32 +53,27 @@ class LandingGuard:
     """Tells whether a path leads outside the landing folder (a symbolic link, or a path through
     one): reading it would expose whatever file it points at (`/etc/passwd` once).
 
-    Folders are resolved once each, so checking ~1,500 daily files costs ~1,500 `lstat` calls,
-    not a full resolution of every path.
+    Each folder is resolved once, so checking ~1,500 daily files costs one `lstat` each.
     """
 
     def __init__(self, landing: Path) -> None:
         self.root = landing.resolve()
-        self._folders: dict[Path, Path | None] = {}
+        self._folder_outside: dict[Path, bool] = {}
 
     def leads_outside(self, path: Path) -> bool:
-        folder = self._folders.get(path.parent, ...)
-        if folder is ...:
-            try:
-                folder = path.parent.resolve(strict=False)
-            except (OSError, RuntimeError):  # a loop of links
-                folder = None
-            self._folders[path.parent] = folder
-        if folder is None:
+        if os.path.islink(path):
+            return self._outside(path)
+        parent = path.parent
+        outside = self._folder_outside.get(parent)
+        if outside is None:
+            outside = self._folder_outside[parent] = self._outside(parent)
+        return outside
+
+    def _outside(self, path: Path) -> bool:
+        try:
+            return not path.resolve(strict=False).is_relative_to(self.root)
+        except (OSError, RuntimeError):  # a loop of links
             return True
-        if path.is_symlink():
-            try:
-                target = path.resolve(strict=False)
-            except (OSError, RuntimeError):
-                return True
-        else:
-            target = folder / path.name
-        return not target.is_relative_to(self.root)
 
 
 def leads_outside_landing(path: Path, settings: Settings) -> bool:
@@ -149,12 +145,11 @@ def relative_name(path: Path, settings: Settings) -> str:
 
     The path as found, not where a link inside the folder leads: a file is known by its name.
     """
-    for base in (settings.landing, settings.landing.resolve()):
-        try:
-            return Path(path).relative_to(base).as_posix()
-        except ValueError:
-            continue
-    try:
-        return Path(path).resolve().relative_to(settings.landing.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    path = Path(path)
+    if path.is_relative_to(settings.landing):  # what the glob returns: no resolving needed
+        return path.relative_to(settings.landing).as_posix()
+    root = settings.landing.resolve()
+    for candidate in (path, path.resolve()):
+        if candidate.is_relative_to(root):
+            return candidate.relative_to(root).as_posix()
+    return path.as_posix()
