@@ -4,9 +4,10 @@
 
 Each repeat ingests accounts, products and invoice lines into a fresh home (the parents first:
 invoice lines check their references against them) and reports the seconds of each entity, as
-one JSON line per repeat; `--rerun` also times invoice lines again with nothing new. Only `ingest_entity` is timed: no Dagster, no GX suite, no dbt. Run
-two checkouts against the same folder in one window (alternating) to compare a change; the
-figures move with the machine's load, which each line records.
+one JSON line per repeat; `--rerun` also times invoice lines again with nothing new. Only
+`ingest_entity` is timed: no Dagster, no GX suite, no dbt. Run two checkouts against the same
+folder in one window (alternating) to compare a change; the figures move with the machine's
+load, which each line records.
 """
 
 from __future__ import annotations
