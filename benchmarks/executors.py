@@ -51,9 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     instance = dg.DagsterInstance.get()
     months = invoice_months(settings)
     register_months(instance, months)
+    from pipelines.cli.run import kam_resource_config
+
+    # The settings reach every step (in every process) as the KamResource's run config.
     run_config = {
         "resources": {
-            "kam": {"config": {"as_of_date": None, "force_reload": False}},
+            "kam": {"config": kam_resource_config(settings, as_of=None, force=False)},
             "writer": {"config": {"wait_seconds": -1}},
         }
     }

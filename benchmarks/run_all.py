@@ -112,17 +112,19 @@ def step_times(output: str) -> dict[str, float]:
     return {step: round(last[step] - first[step], 2) for step in first}
 
 
-def latest_dbt_timings(since: float, run_id: str | None = None) -> dict[str, object] | None:
+def latest_dbt_timings(
+    home: Path, since: float, run_id: str | None = None
+) -> dict[str, object] | None:
     """Per-node times from the run_results.json dbt wrote for this run.
 
-    dagster-dbt writes into target/<step>-<first 7 characters of the run id>-<hash>/; without a
-    run id, the newest file written after `since` (epoch seconds).
+    A run's dbt target folder is <home>/build/dbt/target/<run id>/ (only the last run's is
+    kept); without a run id, the newest file written after `since` (epoch seconds).
     """
-    target = REPO / "dbt_project" / "target"
+    target = home / "build" / "dbt" / "target"
     candidates = [
         path
         for path in target.rglob("run_results.json")
-        if path.stat().st_mtime >= since and (not run_id or f"-{run_id[:7]}-" in path.parent.name)
+        if path.stat().st_mtime >= since and (not run_id or path.parent.name == run_id)
     ]
     if not candidates:
         return None
@@ -133,7 +135,7 @@ def latest_dbt_timings(since: float, run_id: str | None = None) -> dict[str, obj
         for result in data.get("results", [])
     }
     return {
-        "path": str(newest.relative_to(REPO)),
+        "path": str(newest),
         "elapsed": data.get("elapsed_time"),
         "nodes": nodes,
     }
@@ -162,7 +164,7 @@ def run_pipeline(home: Path, landing: Path, log_name: str, *, fresh: bool = True
         run_seconds=float(match.group(1)) if match else None,
         steps=steps,
         run_id=run_id.group(1) if run_id else None,
-        dbt=latest_dbt_timings(started_epoch, run_id.group(1) if run_id else None),
+        dbt=latest_dbt_timings(home, started_epoch, run_id.group(1) if run_id else None),
         tail=[] if measurement.returncode == 0 else output.strip().splitlines()[-12:],
     )
     return result

@@ -1,25 +1,22 @@
-"""The one Definitions object of the KAM code location (`dagster dev -m pipelines.definitions`)."""
+"""The one Definitions object of the KAM code location (`kam dev` serves it in the UI)."""
 
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from pipelines.defs.clv.assets import clv_models
 from pipelines.defs.dbt.assets import build_dbt_assets
-from pipelines.defs.dbt.project import kam_dbt_project
 from pipelines.defs.ingest.crm import crm_assets
 from pipelines.defs.ingest.plan import plan_assets
 from pipelines.defs.ingest.sales import sales_assets
 from pipelines.defs.publish.assets import build_publish_asset
-from pipelines.defs.resources import KamResource, WriterLockResource
+from pipelines.defs.resources import run_resources
 from pipelines.defs.schedules import (
     invoice_period_job,
     landing_sensor,
     nightly_job,
     nightly_schedule,
 )
-from pipelines.lib.dbt_runner import dbt_executable
 
 
 def build_definitions() -> dg.Definitions:
@@ -37,11 +34,9 @@ def build_definitions() -> dg.Definitions:
         jobs=[nightly_job, invoice_period_job],
         schedules=[nightly_schedule],
         sensors=[landing_sensor],
-        resources={
-            "kam": KamResource(),
-            "writer": WriterLockResource(),
-            "dbt": DbtCliResource(project_dir=kam_dbt_project(), dbt_executable=dbt_executable()),
-        },
+        # One KamResource per run holds the run's settings; dbt is invoked with a profile
+        # written from them (pipelines/defs/dbt/assets.py), so it is not a resource of its own.
+        resources=run_resources(),
         executor=dg.in_process_executor,
     )
 

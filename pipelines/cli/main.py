@@ -11,6 +11,24 @@ import warnings
 from datetime import date
 from pathlib import Path
 
+from pipelines.lib.config_errors import ConfigError
+from pipelines.lib.run_options import parse_as_of_date, parse_period
+
+
+def _checked(parse):
+    """An argparse type from a run-option parser: a bad value is a usage error (exit 2) that
+    says what was expected, before any work starts."""
+
+    def check(value: str) -> str:
+        try:
+            parse(value)
+        except ConfigError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
+
+    check.__name__ = parse.__name__.removeprefix("parse_")
+    return check
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -33,12 +51,21 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the pipeline and publish when every check passes")
     add_location(run)
     run.add_argument("--landing", help="landing folder (default <home>/landing)")
-    run.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: last complete day in data)")
+    run.add_argument(
+        "--as-of",
+        type=_checked(parse_as_of_date),
+        help="as-of date YYYY-MM-DD (default: last complete day in data)",
+    )
     run.add_argument(
         "--select",
-        help="Dagster asset selection, e.g. 'key:\"bronze/accounts\"+' (default: everything)",
+        help="Dagster asset selection, e.g. 'key:\"bronze/accounts\"+' (default: everything; "
+        "`kam assets` lists the keys)",
     )
-    run.add_argument("--period", help="only this invoice delivery month (YYYY-MM): a backfill")
+    run.add_argument(
+        "--period",
+        type=_checked(parse_period),
+        help="only this invoice delivery month (YYYY-MM): a backfill",
+    )
     run.add_argument("--force", action="store_true", help="reload files already loaded")
     run.add_argument(
         "--target",
@@ -58,15 +85,32 @@ def _parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="the Dagster UI over the same definitions")
     add_location(dev)
     dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--host", default="127.0.0.1", help="address the UI listens on")
+
+    commands.add_parser("assets", help="the asset keys `kam run --select` accepts, by group")
 
     docs = commands.add_parser("docs", help="build (and optionally serve) the dbt docs site")
     add_location(docs)
     docs.add_argument("--serve", action="store_true")
     docs.add_argument("--port", type=int, default=8080)
 
+    report = commands.add_parser("report", help="the review pack: cockpit, KAM and account pages")
+    add_location(report)
+    report.add_argument(
+        "--lang", choices=("pt", "en"), help="default: kam.yml report.language (pt)"
+    )
+    report.add_argument("--version", help="published version (default: the current one)")
+    report.add_argument("--no-pdf", action="store_true", help="HTML pages only, no Chromium")
+
     rollback = commands.add_parser("rollback", help="point BI back at an earlier version")
     add_location(rollback)
     rollback.add_argument("--to", help="version name (default: the one before the current)")
+    rollback.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        help="seconds to wait for a running writer (default: forever)",
+    )
 
     check = commands.add_parser(
         "check", help="dry run: what a run would load, exclude, quarantine; which marts go empty"
@@ -115,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         "dev": _dev,
         "docs": _docs,
         "rollback": _rollback,
+        "assets": _assets,
+        "report": _report,
         "check": _check,
         "quarantine": _quarantine,
     }[args.command]
@@ -123,6 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        # A person's mistake or a full disk: its message, once, never a traceback.
+        from pipelines.cli.errors import plain_message
+
+        plain = plain_message(error)
+        if plain is None:
+            raise
+        message, code = plain
+        print(f"error: {message}", file=sys.stderr)
+        return code
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -144,35 +200,53 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines.cli.environment import configure
-    from pipelines.cli.run import describe, run_pipeline
-    from pipelines.lib.config import ConfigError
+    """Check everything the command line and kam.yml say before the first step starts."""
+    from pipelines.cli.environment import configure, dagster_home
+    from pipelines.cli.run import describe, invoice_months, run_pipeline
+    from pipelines.cli.selection import checked_selection
+    from pipelines.lib.disk_full import DiskFullError, disk_full_message
 
-    try:
-        if args.target:
-            os.environ["KAM_DBT_TARGET"] = args.target
-        settings = configure(home=args.home, landing=args.landing, config=args.config)
-        if settings.dbt_target != "duckdb":
+    settings = configure(
+        home=args.home, landing=args.landing, config=args.config, dbt_target=args.target
+    )
+    if not settings.landing.is_dir():
+        print(f"error: landing folder {settings.landing} does not exist", file=sys.stderr)
+        return 2
+    months = invoice_months(settings)
+    if args.period:
+        if args.period not in months:
             print(
-                f"target {settings.dbt_target}: marts are built in the engine's schema marts; "
-                "the CLV fit and the DuckDB publish step are not part of this run",
+                f"error: no invoice files for period {args.period} in {settings.landing}; "
+                f"months found: {', '.join(months) or 'none'}",
                 file=sys.stderr,
             )
-        if not settings.landing.is_dir():
-            print(f"error: landing folder {settings.landing} does not exist", file=sys.stderr)
             return 2
-        print(f"kam run: landing {settings.landing} -> home {settings.home}", file=sys.stderr)
+        months = [args.period]
+    from pipelines.definitions import defs  # the asset graph: only once the options are valid
+
+    selection, _ = checked_selection(args.select, settings.dbt_target, defs.resolve_asset_graph())
+    if settings.dbt_target != "duckdb":
+        print(
+            f"target {settings.dbt_target}: marts are built in the engine's schema marts; "
+            "the CLV fit and the DuckDB publish step are not part of this run",
+            file=sys.stderr,
+        )
+    print(f"kam run: landing {settings.landing} -> home {settings.home}", file=sys.stderr)
+    try:
         outcome = run_pipeline(
             settings,
-            select=args.select,
+            selection,
+            months=months,
             as_of=args.as_of,
-            period=args.period,
             force=args.force,
             wait_seconds=args.wait,
         )
-    except (ConfigError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except Exception as error:
+        # Dagster's own run storage (SQLite under <home>/dagster) names no file when full.
+        message = disk_full_message(error, where=dagster_home(settings))
+        if message is None:
+            raise
+        raise DiskFullError(message) from None
     print(describe(outcome), file=sys.stdout if outcome.success else sys.stderr)
     return 0 if outcome.success else 1
 
@@ -186,46 +260,73 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _dev(args: argparse.Namespace) -> int:
+    from pipelines.cli.dev import serve
     from pipelines.cli.environment import configure
 
-    configure(home=args.home, config=args.config)
-    dagster = Path(sys.executable).with_name("dagster")
-    command = [str(dagster), "dev", "-m", "pipelines.definitions", "-p", str(args.port)]
-    os.execv(command[0], command)
-    return 0  # unreachable: execv replaces this process
+    settings = configure(home=args.home, config=args.config)
+    return serve(settings, port=args.port, host=args.host)
 
 
 def _docs(args: argparse.Namespace) -> int:
+    from pipelines.cli.docs import build_docs, serve_docs
     from pipelines.cli.environment import configure
-    from pipelines.defs.dbt.project import DBT_PROJECT_DIR
-    from pipelines.lib.dbt_runner import run_dbt
 
     settings = configure(home=args.home, config=args.config)
     if not settings.build_db.is_file():
         print("error: nothing built yet; run `kam run` first", file=sys.stderr)
         return 2
-    run_dbt(["docs", "generate"], project_dir=DBT_PROJECT_DIR)
-    print(f"docs site: {DBT_PROJECT_DIR / 'target' / 'index.html'}")
+    site = build_docs(settings, on_wait=lambda message: print(message, file=sys.stderr, flush=True))
+    print(f"docs site: {site / 'index.html'}")
     if args.serve:
-        run_dbt(
-            ["docs", "serve", "--port", str(args.port), "--no-browser"],
-            project_dir=DBT_PROJECT_DIR,
-            capture=False,
-        )
+        serve_docs(settings, port=args.port)
+    return 0
+
+
+def _assets(args: argparse.Namespace) -> int:
+    from pipelines.cli.selection import describe_asset_keys
+    from pipelines.definitions import defs
+
+    print(describe_asset_keys(defs.resolve_asset_graph()))
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
+    """Switch BI back to an earlier version, holding the writer lock like a run: a rollback
+    during a run waits for it (or gives up after --wait), instead of being overwritten by the
+    run's publish a moment later."""
     from pipelines.cli.environment import configure
     from pipelines.lib.publish import PublishError, rollback
+    from pipelines.lib.writer_lock import WriterBusyError, writer_lock
 
     settings = configure(home=args.home, config=args.config)
     try:
-        version = rollback(settings.published_dir, args.to)
+        with writer_lock(
+            settings.home,
+            wait_seconds=args.wait,
+            on_wait=lambda message: print(message, file=sys.stderr, flush=True),
+        ):
+            version = rollback(settings.published_dir, args.to)
+    except WriterBusyError as error:
+        print(f"error: {error}; nothing was rolled back", file=sys.stderr)
+        return 2
     except PublishError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"published/kam.duckdb now points at version {version}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pipelines.cli.report import build_report
+    from pipelines.lib.config import ConfigError, load_settings
+    from pipelines.lib.report import ReportError
+
+    try:
+        summary = build_report(load_settings(args.config, home=args.home), args)
+    except (ConfigError, ReportError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(summary.describe())
     return 0
 
 

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
 
 from pipelines.cli.progress import compact_console_logger, dbt_output_filtered, failure_reason
+from pipelines.cli.selection import DUCKDB_ONLY_ASSETS, run_selection
 from pipelines.defs.ingest.partitions import DELIVERY_MONTHS
 from pipelines.lib.config import Settings
 from pipelines.lib.ingest.files import landing_months
+from pipelines.lib.publish import current_version
 
 CLI_JOB_NAME = "kam_cli_run"
 PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+
+__all__ = ["DUCKDB_ONLY_ASSETS", "RunOutcome", "describe", "run_pipeline", "run_selection"]
 
 
 @dataclass
@@ -28,6 +33,7 @@ class RunOutcome:
     skipped_steps: list[str] = field(default_factory=list)
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     published: dict[str, object] = field(default_factory=dict)
+    previous_version: str | None = None  # what was published before the run, if anything
 
 
 def invoice_months(settings: Settings) -> list[str]:
@@ -50,52 +56,42 @@ def partition_tags(months: list[str]) -> dict[str, str]:
     return {PARTITION_RANGE_START: months[0], PARTITION_RANGE_END: months[-1]}
 
 
-# The CLV fit, the audit and the atomic publish work on the DuckDB build file. On PostgreSQL or
-# Spark, dbt builds the marts in the engine itself (schema `marts`), which is what BI reads there.
-DUCKDB_ONLY_ASSETS = ("marts/account_clv", "marts/clv_model_fits", "publish/published_warehouse")
-
-
-def run_selection(select: str | None, target: str) -> dg.AssetSelection:
-    selection = dg.AssetSelection.from_string(select) if select else dg.AssetSelection.all()
-    if target == "duckdb":
-        return selection
-    return selection - dg.AssetSelection.assets(
-        *(dg.AssetKey.from_user_string(key) for key in DUCKDB_ONLY_ASSETS)
-    )
+def kam_resource_config(settings: Settings, *, as_of: str | None, force: bool) -> dict[str, object]:
+    """The run's KamResource config: everything the CLI resolved, passed explicitly."""
+    return {
+        "config_path": str(settings.config_path),
+        "home": str(settings.home),
+        "landing": str(settings.landing),
+        "as_of_date": as_of,
+        "force_reload": force,
+        "dbt_target": settings.dbt_target,
+    }
 
 
 def run_pipeline(
     settings: Settings,
+    selection: dg.AssetSelection,
     *,
-    select: str | None = None,
+    months: list[str],
     as_of: str | None = None,
-    period: str | None = None,
     force: bool = False,
     wait_seconds: float | None = None,
 ) -> RunOutcome:
+    """Run `selection` (already checked, see pipelines.cli.selection) over `months`."""
     from pipelines.definitions import defs  # loads the dbt manifest: only when a run starts
 
     instance = dg.DagsterInstance.get()
-    months = invoice_months(settings)
     register_months(instance, months)
-    if period:
-        month = period[:7]
-        if month not in months:
-            raise ValueError(
-                f"no invoice files for period {period} in {settings.landing}; "
-                f"months found: {', '.join(months) or 'none'}"
-            )
-        months = [month]
-
-    job = dg.define_asset_job(CLI_JOB_NAME, selection=run_selection(select, settings.dbt_target))
+    job = dg.define_asset_job(CLI_JOB_NAME, selection=selection)
     cli_defs = dg.Definitions.merge(
         defs, dg.Definitions(jobs=[job], loggers={"compact": compact_console_logger})
     )
     job_def = cli_defs.resolve_job_def(CLI_JOB_NAME)
     resources_config = {
-        "kam": {"config": {"as_of_date": as_of, "force_reload": force}},
+        "kam": {"config": kam_resource_config(settings, as_of=as_of, force=force)},
         "writer": {"config": {"wait_seconds": -1 if wait_seconds is None else wait_seconds}},
     }
+    previous_version = current_version(settings.published_dir)
     started = time.monotonic()
     with dbt_output_filtered():
         result = job_def.execute_in_process(
@@ -104,16 +100,28 @@ def run_pipeline(
             run_config={"resources": resources_config, "loggers": {"compact": {}}},
             raise_on_error=False,
         )
-    return summarize(result, time.monotonic() - started)
+    planned = [node.name for node in job_def.nodes_in_topological_order]
+    outcome = summarize(result, time.monotonic() - started, planned_steps=planned)
+    outcome.previous_version = previous_version
+    return outcome
 
 
-def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunOutcome:
+def summarize(
+    result: dg.ExecuteInProcessResult, seconds: float, *, planned_steps: Sequence[str] = ()
+) -> RunOutcome:
     outcome = RunOutcome(success=result.success, run_id=result.run_id, seconds=seconds)
     loaded: dict[str, dict[str, int]] = defaultdict(dict)
+    started: set[str] = set()
+    run_failure = ""
     for event in result.all_events:
         kind = event.event_type_value
-        if kind == "STEP_FAILURE":
-            outcome.failures.append(f"{event.step_key}: {failure_reason(event)}")
+        if kind == "STEP_START":
+            started.add(event.step_key or "?")
+        elif kind in ("STEP_FAILURE", "RESOURCE_INIT_FAILURE"):
+            # A resource that cannot start (the settings, the writer lock) fails before a step.
+            outcome.failures.append(f"{event.step_key or 'run'}: {failure_reason(event)}")
+        elif kind == "PIPELINE_FAILURE" and not outcome.failures:
+            run_failure = failure_reason(event)
         elif kind == "STEP_SKIPPED":
             outcome.skipped_steps.append(event.step_key or "?")
         elif kind == "ASSET_CHECK_EVALUATION":
@@ -142,12 +150,18 @@ def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunOutcome:
                 }
             elif key == "publish/published_warehouse":
                 outcome.published = metadata
+    if not result.success and not outcome.failures:
+        outcome.failures.append(f"run: {run_failure or 'failed'}")
+    # Steps after a failure are abandoned without an event of their own.
+    outcome.skipped_steps += [
+        step for step in planned_steps if step not in started and step not in outcome.skipped_steps
+    ]
     outcome.loaded = dict(loaded)
     return outcome
 
 
 def describe(outcome: RunOutcome) -> str:
-    """The end-of-run summary a person reads."""
+    """The end-of-run summary a person reads: each failure reason once."""
     lines = []
     if outcome.loaded:
         rows = sum(stats.get("rows_loaded", 0) for stats in outcome.loaded.values())
@@ -160,7 +174,12 @@ def describe(outcome: RunOutcome) -> str:
             f"({quarantined:,} rows quarantined, {excluded:,} excluded by kam.yml rules; "
             f"{skipped:,} files already loaded)"
         )
-    if outcome.published:
+    if outcome.published.get("new_version") is False:
+        lines.append(
+            f"published: nothing changed since version {outcome.published.get('version')}; "
+            "no new version"
+        )
+    elif outcome.published:
         counts = outcome.published.get("row_counts") or {}
         lines.append(
             f"published: version {outcome.published.get('version')} "
@@ -171,11 +190,29 @@ def describe(outcome: RunOutcome) -> str:
         lines.append(f"run {outcome.run_id} succeeded in {outcome.seconds:.1f} s")
         return "\n".join(lines)
     lines.append(f"run {outcome.run_id} FAILED after {outcome.seconds:.1f} s")
-    lines.extend(f"  failed: {failure}" for failure in outcome.failures)
+    for steps, reason in _grouped(outcome.failures):
+        first, *rest = reason.splitlines() or [""]
+        lines.append(f"  failed: {', '.join(steps)}: {first}")
+        lines.extend(f"    {line}" for line in rest)
     lines.extend(f"  check failed: {check}" for check in outcome.failed_checks)
     if outcome.skipped_steps:
         lines.append(
             f"  not run because of the failure: {', '.join(sorted(outcome.skipped_steps))}"
         )
-    lines.append("  nothing was published; the previously published version is unchanged")
+    if outcome.previous_version:
+        lines.append(
+            f"  nothing was published; the previously published version "
+            f"({outcome.previous_version}) is unchanged"
+        )
+    else:
+        lines.append("  nothing was published (no version had been published yet)")
     return "\n".join(lines)
+
+
+def _grouped(failures: list[str]) -> list[tuple[list[str], str]]:
+    """`step: reason` entries with the same reason merged, so a reason is printed once."""
+    by_reason: dict[str, list[str]] = {}
+    for failure in failures:
+        step, _, reason = failure.partition(": ")
+        by_reason.setdefault(reason, []).append(step)
+    return [(steps, reason) for reason, steps in by_reason.items()]

@@ -8,7 +8,14 @@ import dagster as dg
 import duckdb
 
 from pipelines.lib.config import Settings
-from pipelines.lib.publish import list_versions, read_publish_info
+from pipelines.lib.publish import (
+    PUBLISHED_DB_NAME,
+    VERSIONS_DIR_NAME,
+    PublishInfo,
+    list_versions,
+    read_publish_info,
+)
+from pipelines.lib.published_integrity import verify_published
 
 FRESHNESS_LIMIT = timedelta(hours=26)
 
@@ -43,25 +50,54 @@ def describe_status(settings: Settings, *, now: datetime | None = None) -> str:
             f"published: version {info.version}, run {info.run_id}, as of {info.as_of_date}, "
             f"at {info.published_at:%Y-%m-%d %H:%M} UTC ({_age(age)} ago)"
         )
+        lines.append(
+            f"currency: {info.currency or 'not recorded'}; DuckDB storage version: "
+            f"{info.storage_version or 'not recorded (published by an earlier release)'}"
+        )
         lines.append(f"checks: {info.checks_passed}/{info.checks_total} passed")
         if age > FRESHNESS_LIMIT:
             lines.append(
                 "WARNING: the published marts are older than "
                 f"{FRESHNESS_LIMIT.total_seconds() / 3600:.0f} hours"
             )
+        lines.extend(_checksum_verdict(settings, info.version))
         lines.append(f"versions kept: {', '.join(list_versions(settings.published_dir))}")
-        lines.append("rows per mart:")
-        width = max(len(name) for name in info.row_counts) if info.row_counts else 0
-        lines.extend(
-            f"  {name:<{width}}  {count:>10,}" for name, count in sorted(info.row_counts.items())
-        )
-        lines.extend(_top_key_accounts(settings))
+        lines.extend(_marts(info))
+        lines.extend(_warnings(info))
+        lines.extend(_top_key_accounts(settings, info.currency))
         lines.extend(_how_to_connect(settings))
     lines.append(_last_run())
     return "\n".join(lines)
 
 
-def _top_key_accounts(settings: Settings) -> list[str]:
+def _marts(info: PublishInfo) -> list[str]:
+    """Rows per mart, and for an empty mart why it is empty."""
+    lines = ["rows per mart:"]
+    width = max((len(mart.name) for mart in info.marts), default=0)
+    for mart in info.marts:
+        line = f"  {mart.name:<{width}}  {mart.row_count:>10,}"
+        if mart.empty_reason:
+            line += f"  empty: {mart.empty_reason}"
+        lines.append(line)
+    return lines
+
+
+def _warnings(info: PublishInfo) -> list[str]:
+    if not info.warnings:
+        return ["run warnings: none"]
+    return [f"run warnings ({len(info.warnings)}):", *(f"  - {text}" for text in info.warnings)]
+
+
+def _checksum_verdict(settings: Settings, version: str | None) -> list[str]:
+    """Whether published/kam.duckdb and the version's own file are what was published."""
+    if version is None:
+        return ["checksum: no current version recorded (CURRENT is missing)"]
+    version_dir = settings.published_dir / VERSIONS_DIR_NAME / version
+    verdict = verify_published(settings.published_db, version_dir, PUBLISHED_DB_NAME)
+    return verdict.describe(settings.published_db, version_dir / PUBLISHED_DB_NAME)
+
+
+def _top_key_accounts(settings: Settings, currency: str | None) -> list[str]:
     con = duckdb.connect(str(settings.published_db), read_only=True)
     try:
         rows = con.execute(TOP_KEY_ACCOUNTS_SQL).fetchall()
@@ -73,7 +109,7 @@ def _top_key_accounts(settings: Settings) -> list[str]:
         return []
     lines = ["top key accounts (trailing 12 months):"]
     lines.extend(
-        f"  {account_id:<10} {name[:40]:<40} {state}  {tier:<9} R$ {revenue:>16,.2f}"
+        f"  {account_id:<10} {name[:40]:<40} {state}  {tier:<9} {currency or ''} {revenue:>16,.2f}"
         for account_id, name, state, tier, revenue in rows
     )
     return lines

@@ -23,7 +23,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipelines.lib.config_errors import ConfigError, describe_validation_error, yaml_error_message
+from pipelines.lib.config_errors import (
+    ConfigError,
+    UniqueKeyLoader,
+    describe_validation_error,
+    yaml_error_message,
+)
 from pipelines.lib.config_schema import (
     BUILT_IN_FORMATS,
     DEFAULT_SOURCES,
@@ -33,6 +38,7 @@ from pipelines.lib.config_schema import (
     check_semantics,
 )
 from pipelines.lib.contract import DEFAULT_VOCABULARIES, ENTITIES
+from pipelines.lib.publish_defaults import DEFAULT_STORAGE_VERSION
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "kam.yml"
@@ -90,7 +96,8 @@ class Settings:
     duckdb_memory_limit: str = "1GB"
     keep_versions: int = 7
     expose_contact_names: bool = False
-    storage_version: str = "v1.1.0"
+    # DuckDB storage format of the published file (pipelines/lib/publish_defaults.py).
+    storage_version: str = DEFAULT_STORAGE_VERSION
     build_report: bool = False
     report_language: str = "pt"
     report_tiers: tuple[str, ...] = ("key", "strategic")
@@ -168,7 +175,7 @@ def load_settings(
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         raise ConfigError(yaml_error_message(path, error)) from None
     if raw is None:

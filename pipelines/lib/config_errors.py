@@ -22,8 +22,33 @@ class ConfigError(ValueError):
     """The configuration file says something that cannot work; the message says where."""
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A key written twice in one mapping: YAML would silently keep the last one."""
+
+    def __init__(self, key: str, line: int, first_line: int) -> None:
+        super().__init__(f"{key!r} is written twice (first on line {first_line})")
+        self.key, self.line, self.first_line = key, line, first_line
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys (a second `storage_version:` under
+    `publish:` would otherwise override the first without a word)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DuplicateKeyError(str(key), line, seen[key])
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def yaml_error_message(path: Path, error: yaml.YAMLError) -> str:
     """Malformed YAML as one line with its position."""
+    if isinstance(error, DuplicateKeyError):
+        return f"{path} line {error.line}: {error}; keep one"
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
     where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

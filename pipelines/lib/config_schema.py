@@ -21,12 +21,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipelines.lib.contract import DEFAULT_VOCABULARIES, ENTITIES, TIERS
+from pipelines.lib.publish_defaults import DEFAULT_STORAGE_VERSION
 
 DBT_PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
 
-# The oldest DuckDB storage format that holds every type the marts use; DuckDB 1.1 and later
-# read it. BI tools' drivers (ODBC, JDBC, Node) bundle older DuckDB releases than Python's.
-DEFAULT_STORAGE_VERSION = "v1.1.0"
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 _SAMPLE_MOMENT = dt.datetime(2025, 1, 31, 14, 30, 15)
 

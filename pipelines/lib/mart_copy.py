@@ -9,8 +9,10 @@ changed, is copied whole. So a nightly run that adds one day rewrites one month 
 not the whole history, and the new file still ends up equal to the build (checked by row count
 before anything is published).
 
-The connection passed in has the new file as its default database and the build attached as
-`build`; both hold the marts in schema `marts`.
+The connection passed in has the build attached as `build`, with the marts in schema `marts`.
+`plan_refresh` compares the build with any attached catalog and writes nothing (a publish plans
+against the previous version, read-only, and learns whether anything changed at all);
+`apply_refresh` carries a plan out on the default database, the new file.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import duckdb
 
 MARTS_SCHEMA = "marts"
 BUILD_CATALOG = "build"
+_FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 # Past this share of changed rows, copying the mart whole is cheaper than deleting and inserting.
 REWRITE_SHARE = 0.5
 
@@ -51,7 +54,41 @@ class MartCopy:
         return self.how
 
 
-Fingerprints = dict[Any, tuple[int, int]]  # partition value (None: whole table) -> (rows, hash)
+# Partition value (None: whole table) -> (rows, hash of the exact values, hash with every DOUBLE
+# rounded to single precision). The second hash tells a real change from the last-bit noise of
+# floating-point sums that DuckDB adds in parallel, in whatever order the threads finish.
+Fingerprints = dict[Any, tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class MartPlan:
+    """What a refresh will do to one mart, decided by comparing fingerprints before writing."""
+
+    mart: str
+    how: str
+    rows: int | None = None  # the build's rows when known before copying
+    partition_column: str | None = None
+    changed_partitions: frozenset = frozenset()
+    partitions_total: int = 0
+    # Changed, but only in floating-point noise: equal once every DOUBLE is rounded to single
+    # precision. A version written anyway takes the build's exact values; such a mart alone is
+    # no reason to write a version.
+    float_noise_only: bool = False
+
+
+@dataclass(frozen=True)
+class RefreshPlan:
+    """Per mart what to do, and which stored marts the build no longer has."""
+
+    marts: tuple[MartPlan, ...]
+    stale: tuple[str, ...] = ()
+
+    @property
+    def changes_nothing(self) -> bool:
+        """No mart added, dropped or changed, beyond floating-point noise."""
+        return not self.stale and all(
+            plan.how == UNCHANGED or plan.float_noise_only for plan in self.marts
+        )
 
 
 def refresh_marts(
@@ -66,44 +103,96 @@ def refresh_marts(
     what changed is rewritten). Marts of the previous version that the build no longer has are
     dropped. Raises MartCopyError when a mart's row count ends up different from the build's.
     """
-    partition_columns = partition_columns or {}
-    con.execute(f"create schema if not exists {MARTS_SCHEMA}")
-    present = _tables(con, _default_catalog(con))
-    for stale in sorted(present - set(marts)):
-        con.execute(f"drop table {MARTS_SCHEMA}.{_ident(stale)}")
+    plan = plan_refresh(
+        con, marts, stored_catalog=_default_catalog(con), partition_columns=partition_columns
+    )
+    return apply_refresh(con, plan)
 
+
+def plan_refresh(
+    con: duckdb.DuckDBPyConnection,
+    marts: Sequence[str],
+    *,
+    stored_catalog: str,
+    partition_columns: Mapping[str, str] | None = None,
+) -> RefreshPlan:
+    """Compare the build's marts with those stored in `stored_catalog`, writing nothing.
+
+    The plan holds for any byte-identical copy of the stored file, so a publish can decide on
+    the previous version itself (read-only) and apply the plan to its copy, or write nothing at
+    all when nothing changed.
+    """
+    partition_columns = partition_columns or {}
+    present = _tables(con, stored_catalog)
+    plans = tuple(
+        _plan_mart(con, stored_catalog, mart, partition_columns.get(mart))
+        if mart in present
+        else MartPlan(mart, COPIED)
+        for mart in marts
+    )
+    return RefreshPlan(plans, tuple(sorted(present - set(marts))))
+
+
+def apply_refresh(con: duckdb.DuckDBPyConnection, plan: RefreshPlan) -> list[MartCopy]:
+    """Carry out `plan` on schema `marts` of the default database, then check every row count."""
+    con.execute(f"create schema if not exists {MARTS_SCHEMA}")
+    for stale in plan.stale:
+        con.execute(f"drop table if exists {MARTS_SCHEMA}.{_ident(stale)}")
     results = []
-    for mart in marts:
-        if mart in present:
-            result = _bring_up_to_date(con, mart, partition_columns.get(mart))
+    for mart in plan.marts:
+        if mart.how == UNCHANGED:
+            results.append(MartCopy(mart.mart, mart.rows or 0, UNCHANGED))
+        elif mart.how == PARTITIONS_REPLACED:
+            _replace_partitions(con, mart.mart, mart.partition_column, set(mart.changed_partitions))
+            results.append(
+                MartCopy(
+                    mart.mart,
+                    mart.rows or 0,
+                    PARTITIONS_REPLACED,
+                    len(mart.changed_partitions),
+                    mart.partitions_total,
+                )
+            )
         else:
-            result = _copy_whole(con, mart)
-        results.append(result)
+            results.append(_copy_whole(con, mart.mart))
     _check_row_counts(con, results)
     return results
 
 
-def _bring_up_to_date(
-    con: duckdb.DuckDBPyConnection, mart: str, partition_column: str | None
-) -> MartCopy:
+def _plan_mart(
+    con: duckdb.DuckDBPyConnection, stored_catalog: str, mart: str, partition_column: str | None
+) -> MartPlan:
     columns = _columns(con, BUILD_CATALOG, mart)
-    if columns != _columns(con, _default_catalog(con), mart):
-        return _copy_whole(con, mart)  # a new, dropped, renamed or retyped column
+    if columns != _columns(con, stored_catalog, mart):
+        return MartPlan(mart, COPIED)  # a new, dropped, renamed or retyped column
     if partition_column is not None and partition_column not in dict(columns):
         partition_column = None
-    names = [name for name, _ in columns]
-    stored = _fingerprints(con, f"{MARTS_SCHEMA}.{_ident(mart)}", names, partition_column)
-    built = _fingerprints(con, _build_table(mart), names, partition_column)
-    changed = {key for key in stored.keys() | built.keys() if stored.get(key) != built.get(key)}
-    rows = sum(count for count, _ in built.values())
+    stored_table = f"{_ident(stored_catalog)}.{MARTS_SCHEMA}.{_ident(mart)}"
+    stored = _fingerprints(con, stored_table, columns, partition_column)
+    built = _fingerprints(con, _build_table(mart), columns, partition_column)
+    absent = (0, 0, 0)
+    changed = {
+        key
+        for key in stored.keys() | built.keys()
+        if stored.get(key, absent)[:2] != built.get(key, absent)[:2]
+    }
+    rows = sum(count for count, *_ in built.values())
     if not changed:
-        return MartCopy(mart, rows, UNCHANGED)
-    changed_rows = sum(stored.get(key, (0, 0))[0] + built.get(key, (0, 0))[0] for key in changed)
-    total_rows = rows + sum(count for count, _ in stored.values())
+        return MartPlan(mart, UNCHANGED, rows)
+    noise_only = all(stored.get(key, absent)[::2] == built.get(key, absent)[::2] for key in changed)
+    changed_rows = sum(stored.get(key, absent)[0] + built.get(key, absent)[0] for key in changed)
+    total_rows = rows + sum(count for count, *_ in stored.values())
     if partition_column is None or changed_rows > REWRITE_SHARE * total_rows:
-        return _copy_whole(con, mart)
-    _replace_partitions(con, mart, partition_column, changed)
-    return MartCopy(mart, rows, PARTITIONS_REPLACED, len(changed), len(built))
+        return MartPlan(mart, COPIED, rows, float_noise_only=noise_only)
+    return MartPlan(
+        mart,
+        PARTITIONS_REPLACED,
+        rows,
+        partition_column,
+        frozenset(changed),
+        len(built),
+        float_noise_only=noise_only,
+    )
 
 
 def _copy_whole(con: duckdb.DuckDBPyConnection, mart: str) -> MartCopy:
@@ -138,15 +227,30 @@ def _replace_partitions(
 
 
 def _fingerprints(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: list[str], partition: str | None
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    columns: list[tuple[str, str]],
+    partition: str | None,
 ) -> Fingerprints:
-    """Row count and hash sum per partition; the sum is HUGEINT because hash() is a UBIGINT."""
-    content = f"sum(cast(hash({', '.join(_ident(name) for name in columns)}) as hugeint))"
+    """Row count and hash sums per partition; the sums are HUGEINT because hash() is a UBIGINT.
+    A table without DOUBLE columns (`fct_sales`) is hashed once: both sums are the same."""
+    exact = f"sum(cast(hash({', '.join(_ident(name) for name, _ in columns)}) as hugeint))"
+    sums = [exact]
+    if any(data_type in _FLOAT_TYPES for _, data_type in columns):
+        rounded = ", ".join(
+            f"cast({_ident(name)} as float)" if data_type in _FLOAT_TYPES else _ident(name)
+            for name, data_type in columns
+        )
+        sums.append(f"sum(cast(hash({rounded}) as hugeint))")
+    content = ", ".join(sums)
     if partition is None:
-        rows, digest = con.execute(f"select count(*), {content} from {relation}").fetchone()
-        return {None: (rows, digest)} if rows else {}
+        rows, *digests = con.execute(f"select count(*), {content} from {relation}").fetchone()
+        return {None: (rows, digests[0], digests[-1])} if rows else {}
     query = f"select {_ident(partition)}, count(*), {content} from {relation} group by 1"
-    return {value: (rows, digest) for value, rows, digest in con.execute(query).fetchall()}
+    return {
+        value: (rows, digests[0], digests[-1])
+        for value, rows, *digests in con.execute(query).fetchall()
+    }
 
 
 def _check_row_counts(con: duckdb.DuckDBPyConnection, results: list[MartCopy]) -> None:

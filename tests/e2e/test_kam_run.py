@@ -81,6 +81,8 @@ def test_status_reports_the_publish(published_home: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "published: version" in result.stdout
     assert "account_tiers" in result.stdout
+    assert "currency: BRL; DuckDB storage version: v0.10.0" in result.stdout
+    assert "match the publish record" in result.stdout
     assert "last run:" in result.stdout and "SUCCESS" in result.stdout
 
 
@@ -89,6 +91,9 @@ def test_running_again_on_the_same_files_changes_no_count(home: Path, landing: P
     result = run_kam(home, landing)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 new files" in result.stdout
+    version = (home / "published" / "CURRENT").read_text().strip()
+    assert f"nothing changed since version {version}; no new version" in result.stdout
+    assert len(list((home / "published" / "versions").iterdir())) == 1
     # The entry point skips module teardown, where DuckDB's bindings printed leak warnings.
     assert "leaked" not in result.stderr
     assert mart_counts(home / "published" / "kam.duckdb") == before
@@ -151,6 +156,17 @@ def test_a_failing_check_blocks_publish(home: Path, landing: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "nothing was published" in result.stderr
     assert file_sha256(published) == before
+    # dbt's failure in plain lines, once: which test, in which file, what it found.
+    assert "dbt build: 1 model(s) or test(s) failed:" in result.stderr
+    reason = (
+        "- test relationships_dim_accounts_owner_kam_id__kam_id__ref_dim_kams_ "
+        "(models/marts/accounts/_accounts__models.yml): Got 1 result, configured to fail if != 0"
+    )
+    assert result.stderr.count(reason) == 1, result.stderr
+    assert "dbt CLI process" not in result.stderr and "Traceback" not in result.stderr
+    assert "not run because of the failure: clv_models, publish__published_warehouse" in (
+        result.stderr
+    )
 
     # Rerunning only a mart downstream of the failure cannot vouch for the rest of the build.
     rerun = run_kam(home, landing, "--select", 'key:"marts/account_tiers"+')
@@ -203,6 +219,7 @@ def test_bi_reader_held_open_does_not_block_a_run(home: Path, landing: Path) -> 
         text=True,
     )
     old_run = reader.stdout.readline().strip()
+    add_a_new_day(landing)
 
     result = run_kam(home, landing)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -250,6 +267,7 @@ def test_rollback_points_bi_at_the_previous_version(home: Path, landing: Path) -
     published = home / "published" / "kam.duckdb"
     first_version = (home / "published" / "CURRENT").read_text().strip()
     first_sha = file_sha256(published)
+    add_a_new_day(landing)
     assert run_kam(home, landing).returncode == 0  # a second version
 
     result = subprocess.run(
@@ -277,12 +295,13 @@ def test_docs_site_builds_for_analysts(published_home: Path) -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    site = REPO / "dbt_project" / "target"
+    site = published_home / "docs"  # under the home, never in the installation
     assert (site / "index.html").is_file() and (site / "catalog.json").is_file()
+    assert f"docs site: {site / 'index.html'}" in result.stdout
 
 
-def test_a_new_day_publishes_the_build_rewriting_only_its_month(home: Path, landing: Path) -> None:
-    """The nightly case: the new version starts from the previous one and still equals the build."""
+def add_a_new_day(landing: Path) -> None:
+    """The last day's invoice file again, one day later, as new invoices: the data changes."""
     folder = landing / "sales" / "invoice_lines"
     last_file = sorted(folder.glob("invoice_lines_????-??-??.csv"))[-1]
     last_day = dt.date.fromisoformat(last_file.stem.removeprefix("invoice_lines_"))
@@ -292,6 +311,11 @@ def test_a_new_day_publishes_the_build_rewriting_only_its_month(home: Path, land
     )
     content = content.replace(b"NF-", b"NX-")  # new invoices, not a re-delivery of old ones
     (folder / f"invoice_lines_{new_day.isoformat()}.csv").write_bytes(content)
+
+
+def test_a_new_day_publishes_the_build_rewriting_only_its_month(home: Path, landing: Path) -> None:
+    """The nightly case: the new version starts from the previous one and still equals the build."""
+    add_a_new_day(landing)
 
     result = run_kam(home, landing)
 

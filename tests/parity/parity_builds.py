@@ -128,7 +128,15 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run_dbt_build(target: str, work_dir: Path, env: dict[str, str], scenario: Scenario) -> DbtBuild:
+def run_dbt_build(
+    target: str,
+    work_dir: Path,
+    env: dict[str, str],
+    scenario: Scenario,
+    profiles_dir: Path = PROJECT_DIR,
+) -> DbtBuild:
+    """`dbt build` of the project on `target`, with the installation's profile (environment
+    variables) or one a run writes (`profiles_dir`)."""
     target_path = work_dir / f"target_{target}"
     completed = subprocess.run(
         [
@@ -138,7 +146,7 @@ def run_dbt_build(target: str, work_dir: Path, env: dict[str, str], scenario: Sc
             "--target", target,
             "--vars", json.dumps(scenario.dbt_vars()),
             "--project-dir", str(PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_DIR),
+            "--profiles-dir", str(profiles_dir),
             "--target-path", str(target_path),
             "--log-path", str(work_dir / f"logs_{target}"),
             "--no-use-colors",

@@ -1,4 +1,4 @@
-"""`prepare_bronze` and `dbt_env`: what the pipeline calls before `dbt build --target <engine>`."""
+"""`prepare_bronze` and the run's dbt profile: what the pipeline prepares before `dbt build`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.lib.config import load_settings
 from pipelines.lib.contract import ENTITIES
-from pipelines.lib.engines import TARGETS, dbt_env, prepare_bronze
+from pipelines.lib.engines import TARGETS, dbt_profile, prepare_bronze
 from pipelines.lib.engines.spark import spark_conf, spark_type
 
 
@@ -38,16 +38,16 @@ def test_unknown_target_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     assert TARGETS == ("duckdb", "postgres", "spark")
 
 
-def test_dbt_env_points_spark_at_this_homes_catalog(tmp_path: Path) -> None:
+def test_spark_sessions_and_dbt_share_this_homes_catalog(tmp_path: Path) -> None:
     settings = load_settings(home=tmp_path / "home", landing=tmp_path / "landing")
-    env = dbt_env(settings, "spark")
-    assert env["KAM_BUILD_DB"] == str(settings.build_db)
-    assert env["KAM_SPARK_WAREHOUSE"] == str(settings.build_dir / "spark" / "warehouse")
-    assert env["KAM_SPARK_METASTORE"] == str(settings.build_dir / "spark" / "metastore_db")
-    assert "KAM_SPARK_WAREHOUSE" not in dbt_env(settings, "postgres")
+    profile = dbt_profile(settings, "spark")["kam"]["outputs"]["spark"]
     conf = spark_conf(settings)
+    catalog = settings.build_dir / "spark"
+    for name in ("spark.sql.warehouse.dir", "spark.hadoop.javax.jdo.option.ConnectionURL"):
+        assert profile["server_side_parameters"][name] == conf[name]
+    assert conf["spark.sql.warehouse.dir"] == str(catalog / "warehouse")
+    assert str(catalog / "metastore_db") in conf["spark.hadoop.javax.jdo.option.ConnectionURL"]
     assert conf["spark.sql.session.timeZone"] == "UTC"
-    assert env["KAM_SPARK_METASTORE"] in conf["spark.hadoop.javax.jdo.option.ConnectionURL"]
 
 
 def test_spark_types_follow_the_contract_types() -> None:

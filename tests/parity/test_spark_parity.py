@@ -47,13 +47,15 @@ def scenario(request: pytest.FixtureRequest) -> Scenario:
 def spark_build(
     bronze_settings: Settings, duckdb_reference: Path, parity_root: Path, scenario: Scenario
 ) -> Iterator[object]:
-    from pipelines.lib.engines import dbt_env, prepare_bronze
+    from pipelines.lib.engines import prepare_bronze, write_dbt_profile
     from pipelines.lib.engines.spark import open_session
 
     prepare_bronze(bronze_settings, "spark")
     work_dir = parity_root / "spark"
     work_dir.mkdir()
-    build = run_dbt_build("spark", work_dir, dbt_env(bronze_settings, "spark"), scenario)
+    # The profile a `kam run --target spark` writes: the catalog under the home, as values.
+    profile = write_dbt_profile(bronze_settings, "spark", work_dir / "profile").parent
+    build = run_dbt_build("spark", work_dir, {}, scenario, profiles_dir=profile)
     build.assert_ok()
     spark = open_session(bronze_settings)
     try:

@@ -187,3 +187,13 @@ def test_dbt_target_from_the_environment_is_checked(tmp_path, monkeypatch):
 
     with pytest.raises(ConfigError, match="dbt target 'oracle'"):
         load_settings(DEFAULT_CONFIG_PATH, home=tmp_path)
+
+
+def test_a_key_written_twice_is_an_error_not_a_silent_override(tmp_path):
+    path = config_with(tmp_path, "  keep_versions: 7", "  keep_versions: 7\n  keep_versions: 3")
+
+    message = error_for(path)
+
+    assert f"line {line_number(path, 'keep_versions: 3')}: 'keep_versions' is written twice" in (
+        message
+    )

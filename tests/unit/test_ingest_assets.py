@@ -14,12 +14,8 @@ ASSETS = [build_ingest_asset(name) for name in ("accounts", "products", "invoice
 
 
 def resources(settings, config=None) -> dict:
-    return {
-        "kam": KamResource(
-            home=str(settings.home), landing=str(settings.landing), config_path=config
-        ),
-        "writer": WriterLockResource(home=str(settings.home), config_path=config),
-    }
+    kam = KamResource(home=str(settings.home), landing=str(settings.landing), config_path=config)
+    return {"kam": kam, "writer": WriterLockResource(kam=kam)}
 
 
 def landing(settings) -> None:

@@ -22,6 +22,11 @@ from tests.unit.landing_helpers import FIXTURES, land, settings_for
 LOAD_ID = "20250101T000000000000Z-0badd15c"
 
 
+def resources(settings) -> dict:
+    kam = KamResource(home=str(settings.home), landing=str(settings.landing))
+    return {"kam": kam, "writer": WriterLockResource(kam=kam)}
+
+
 def test_a_link_to_a_file_outside_the_landing_folder_is_refused_unread(tmp_path):
     settings = settings_for(tmp_path)
     secret = tmp_path / "outside" / "passwd"
@@ -92,10 +97,7 @@ def test_a_full_disk_fails_the_asset_once_without_retries(tmp_path, monkeypatch)
 
     result = dg.materialize(
         [build_ingest_asset("accounts")],
-        resources={
-            "kam": KamResource(home=str(settings.home), landing=str(settings.landing)),
-            "writer": WriterLockResource(home=str(settings.home)),
-        },
+        resources=resources(settings),
         raise_on_error=False,
     )
 
@@ -114,10 +116,7 @@ def test_bad_input_fails_the_asset_once_without_retries(tmp_path):
 
     result = dg.materialize(
         [build_ingest_asset("accounts")],
-        resources={
-            "kam": KamResource(home=str(settings.home), landing=str(settings.landing)),
-            "writer": WriterLockResource(home=str(settings.home)),
-        },
+        resources=resources(settings),
         raise_on_error=False,
     )
 

@@ -1,19 +1,21 @@
 """Every dbt model and test as Dagster assets and checks, built by one `dbt build` per run."""
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslatorSettings, dbt_assets
 
-from pipelines.defs.dbt.project import ensure_manifest, keep_parse_state
+from pipelines.defs.dbt.project import dbt_cli, runtime_manifest
 from pipelines.defs.dbt.translator import KamDbtTranslator
+from pipelines.defs.failures import plain_failures
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import record_step_in_file
 from pipelines.lib.config import Settings
-from pipelines.lib.engines import dbt_env, prepare_bronze
+from pipelines.lib.dbt_failures import describe_dbt_failure
+from pipelines.lib.dbt_runner import DbtWorkspace
+from pipelines.lib.engines import prepare_bronze
 
 DBT_STEP = "dbt_build"
 
@@ -22,7 +24,7 @@ def dbt_vars(settings: Settings, as_of_date: str | None) -> dict[str, Any]:
     """The vars a run passes to dbt: kam.yml overrides, the as-of date, the privacy switch.
 
     Only values that differ from dbt_project.yml's defaults are passed: any `--vars` makes dbt
-    re-parse the whole project (seconds) instead of reusing the manifest prepared ahead.
+    re-parse the whole project (seconds) instead of reusing the parse state of the last run.
     """
     values: dict[str, Any] = dict(settings.dbt_vars)
     if settings.expose_contact_names:
@@ -49,7 +51,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     every_model_key: set[dg.AssetKey] = set()
 
     @dbt_assets(
-        manifest=ensure_manifest(),
+        manifest=runtime_manifest(),
         # dbt tests stay inside `dbt build`, where a failing test fails the step and blocks
         # everything downstream. Mirroring each of ~170 tests as a Dagster check would store two
         # events per test per run in the event log, which measured as the largest fixed cost.
@@ -58,9 +60,9 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         ),
         name="kam_dbt_models",
     )
+    @plain_failures
     def kam_dbt_models(
         context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
         kam: KamResource,
         writer: WriterLockResource,
     ) -> Iterator[Any]:
@@ -72,18 +74,28 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         if is_full_build:
             record_step_in_file(settings, DBT_STEP, context.run_id, ok=False)
         prepare_bronze(settings, settings.dbt_target)
-        # dbt runs as a subprocess that inherits this environment; the profile reads it.
-        os.environ.update(dbt_env(settings, settings.dbt_target))
-        os.environ["KAM_DUCKDB_THREADS"] = str(settings.duckdb_threads)
-        os.environ["KAM_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
-        invocation = dbt.cli(dbt_build_args(settings, kam.as_of_date), context=context)
+        workspace = DbtWorkspace.of(settings)
+        workspace.write_profile(settings)
+        target = workspace.start_invocation(context.run_id)
+        invocation = dbt_cli(settings).cli(
+            dbt_build_args(settings, kam.as_of_date),
+            context=context,
+            target_path=target,
+            raise_on_error=False,
+        )
         try:
             yield from invocation.stream()
         except BaseException:
             record_step_in_file(settings, DBT_STEP, context.run_id, ok=False)
             raise
         finally:
-            keep_parse_state(invocation.target_path)
+            workspace.keep_parse_state(target)
+        error = invocation.get_error()
+        if error is not None:
+            record_step_in_file(settings, DBT_STEP, context.run_id, ok=False)
+            raise dg.Failure(
+                description=describe_dbt_failure(target, str(error)), allow_retries=False
+            )
         if is_full_build:
             record_step_in_file(settings, DBT_STEP, context.run_id, ok=True)
 

@@ -1,25 +1,28 @@
-"""The one DbtProject, and a manifest that is prepared ahead of runs.
+"""The dbt project, the manifest Dagster reads its models from, and dbt as a run calls it.
 
 dagster-dbt needs `target/manifest.json` to know the models. Parsing costs a few seconds, so
-`make setup` parses once and runs reuse it; `ensure_manifest` re-parses only when a file of the dbt
-project is newer than the manifest (an engineer edited a model), never on every run.
+`make setup` parses once (`ensure_manifest`) and runs only read that file. When an engineer has
+edited a model since, `runtime_manifest` parses the project again into a temporary folder and
+hands Dagster the result, so the installation is never written at run time and a read-only
+installation works.
 """
 
+from __future__ import annotations
+
+import json
 import logging
-import os
-import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource
 
-from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.dbt_runner import run_dbt
+from pipelines.lib.config import PROJECT_ROOT, Settings
+from pipelines.lib.dbt_runner import DbtWorkspace, dbt_executable, run_dbt
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
-PARSE_STATE_NAME = "partial_parse.msgpack"
 _WATCHED_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".csv"}
 
 logger = logging.getLogger(__name__)
@@ -42,36 +45,48 @@ def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
 
 
 def ensure_manifest() -> Path:
-    """Parse the dbt project when the manifest is missing or older than its sources."""
+    """Parse the dbt project into its own target folder when the manifest is missing or older
+    than its sources: the set-up step (`make setup`), the only one that writes there."""
     if manifest_is_stale():
         run_dbt(["parse", "--quiet"], project_dir=DBT_PROJECT_DIR)
     return MANIFEST_PATH
 
 
-def keep_parse_state(invocation_target: Path, project_dir: Path = DBT_PROJECT_DIR) -> bool:
-    """Make one dbt invocation's parse state the one the next invocation starts from.
+def runtime_manifest() -> Path | dict[str, Any]:
+    """The manifest a run's definitions are built from, without writing into the installation.
 
-    dagster-dbt gives every invocation its own target folder and seeds it with
-    `target/partial_parse.msgpack`. dbt discards that state when the rendered profile differs,
-    and the profile holds the home's build-file path, which `make setup`'s parse does not know:
-    so every run re-parsed the whole project (about 3 s). Copied back after each invocation, the
-    next run of the same home and target re-parses only files that changed; a run of another
-    home or target re-parses in full, as before. Atomic, because another run may be copying it.
-    Returns False, without failing the run, when there is nothing to keep or no place to keep it.
+    The one `make setup` prepared while it is current; else (a model was edited since) a fresh
+    parse made in a temporary folder that is removed again, with a warning saying how to make
+    the next start faster.
     """
-    source = invocation_target / PARSE_STATE_NAME
-    if not source.is_file():
-        return False
-    destination = project_dir / "target" / PARSE_STATE_NAME
-    temporary = destination.with_name(f".{PARSE_STATE_NAME}.{os.getpid()}")
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, destination)
-    except OSError as error:  # e.g. a read-only installation: runs still work, parsing in full
-        logger.warning("could not keep dbt's parse state in %s: %s", destination, error)
-        temporary.unlink(missing_ok=True)
-        return False
-    return True
+    if not manifest_is_stale():
+        return MANIFEST_PATH
+    logger.warning(
+        "the dbt project changed since its manifest was prepared; parsing it for this process "
+        "(`make setup` prepares it once)"
+    )
+    with tempfile.TemporaryDirectory(prefix="kam-dbt-parse-") as folder:
+        run_dbt(
+            ["parse", "--quiet"],
+            project_dir=DBT_PROJECT_DIR,
+            target_path=Path(folder) / "target",
+            log_path=Path(folder) / "logs",
+        )
+        return json.loads((Path(folder) / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def dbt_cli(settings: Settings) -> DbtCliResource:
+    """dbt as a run invokes it: this project, with the profile written for this run's home.
+
+    Colours are off: dbt's lines end up in logs and in the run's summary, where escape codes
+    are noise.
+    """
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DbtWorkspace.of(settings).profiles_dir),
+        dbt_executable=dbt_executable(),
+        global_config_flags=["--no-use-colors"],
+    )
 
 
 def dbt_var(name: str, overrides: dict[str, Any]) -> Any:
@@ -84,7 +99,3 @@ def dbt_var(name: str, overrides: dict[str, Any]) -> Any:
         return overrides[name]
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     return project["vars"][name]
-
-
-def kam_dbt_project() -> DbtProject:
-    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from pipelines.defs.failures import plain_failures
 from pipelines.defs.ingest.partitions import DELIVERY_MONTHS, register_months
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.contract import ENTITIES
@@ -66,6 +67,7 @@ def build_ingest_asset(entity_name: str) -> dg.AssetsDefinition:
         ],
         retry_policy=RETRY,
     )
+    @plain_failures  # bad input and full disks: one plain line, never retried
     def _ingest(
         context: dg.AssetExecutionContext, kam: KamResource, writer: WriterLockResource
     ) -> dg.MaterializeResult:

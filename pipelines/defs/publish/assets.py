@@ -15,12 +15,18 @@ import dagster as dg
 
 from pipelines.defs.clv.assets import ACCOUNT_CLV_KEY, CLV_STEP, MODEL_FITS_KEY
 from pipelines.defs.dbt.assets import DBT_STEP
+from pipelines.defs.dbt.project import MANIFEST_PATH
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import connect_build_db, duckdb_config, existing_tables, failed_steps
+from pipelines.lib.mart_docs import MartDoc, MartDocsError, read_mart_docs
 from pipelines.lib.publish import PublishError, PublishRecord, publish_build
 from pipelines.lib.quality import DERIVED_BATCH_SQL, MART_SUITES, validate_frame
 
 PUBLISH_KEY = dg.AssetKey(["publish", "published_warehouse"])
+MART_COLUMNS_SQL = (
+    "select column_name from duckdb_columns() "
+    "where schema_name = 'marts' and table_name = ? order by column_index"
+)
 # The one mart that grows with history: a publish rewrites only its changed months. The others are
 # small enough to rewrite whole when anything in them changed.
 PUBLISH_PARTITION_COLUMNS = {"fct_sales": "month_start_date"}
@@ -75,6 +81,10 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     metadata=outcome.as_metadata(),
                 )
             as_of = _as_of_date(con)
+            columns = {
+                mart: [name for (name,) in con.execute(MART_COLUMNS_SQL, [mart]).fetchall()]
+                for mart in tables
+            }
 
         earlier = run_check_verdicts(context)
         checks = {**earlier, **audit}
@@ -90,29 +100,58 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 allow_retries=False,
             )
         try:
+            docs = read_mart_docs(MANIFEST_PATH, tables)
+        except MartDocsError as error:
+            raise dg.Failure(description=f"not published: {error}", allow_retries=False) from None
+        undocumented = undocumented_columns(docs, columns)
+        if undocumented:
+            context.log.warning(
+                "published without a description (add it to the dbt docs): "
+                + ", ".join(undocumented)
+            )
+        record = PublishRecord(
+            run_id=context.run_id,
+            as_of_date=as_of,
+            checks=checks,
+            currency=settings.currency,
+        )
+        try:
             published = publish_build(
                 settings.build_db,
                 settings.published_dir,
                 marts=tables,
-                record=PublishRecord(run_id=context.run_id, as_of_date=as_of, checks=checks),
+                record=record,
                 keep_versions=settings.keep_versions,
                 duckdb_config=duckdb_config(settings),
                 partition_columns=PUBLISH_PARTITION_COLUMNS,
+                storage_version=settings.storage_version,
+                docs=docs,
             )
         except PublishError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from None
-        context.log.info(
-            f"published version {published.version} ({len(tables)} marts) "
-            f"to {settings.published_db}; {published.describe_changes()}"
-        )
+        if published.removed_partials:
+            context.log.info(
+                "removed what an interrupted publish left: " + ", ".join(published.removed_partials)
+            )
+        if published.is_new:
+            context.log.info(
+                f"published version {published.version} ({len(tables)} marts, storage "
+                f"{published.storage_version}) to {settings.published_db}; "
+                f"{published.describe_changes()}"
+            )
+        else:
+            context.log.info(published.describe_changes())
         yield dg.MaterializeResult(
             metadata={
                 "version": published.version,
+                "new_version": published.is_new,
                 "path": str(settings.published_db),
                 "as_of_date": as_of or "",
                 "checks_passed": sum(checks.values()),
                 "row_counts": dg.MetadataValue.json(published.row_counts),
                 "started_from_version": published.started_from or "",
+                "storage_version": published.storage_version or "",
+                "sha256": published.checksum.sha256 if published.checksum else "",
                 "mart_changes": dg.MetadataValue.json(
                     {mart.mart: mart.describe() for mart in published.marts}
                 ),
@@ -135,6 +174,17 @@ def run_check_verdicts(context: dg.AssetExecutionContext) -> dict[str, bool]:
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         verdicts[name] = verdicts.get(name, True) and bool(evaluation.passed)
     return verdicts
+
+
+def undocumented_columns(docs: dict[str, MartDoc], columns: dict[str, list[str]]) -> list[str]:
+    """Marts and columns the dbt docs do not describe (they are published with empty comments)."""
+    missing = []
+    for mart, names in columns.items():
+        doc = docs.get(mart)
+        if doc is None or not doc.description:
+            missing.append(mart)
+        missing += [f"{mart}.{name}" for name in names if doc is None or not doc.column(name)]
+    return missing
 
 
 def _as_of_date(con) -> str | None:

@@ -9,6 +9,8 @@ before `dbt build --target <engine>`:
 - spark: external tables over the Parquet files in place, in a Hive metastore dbt's Spark session
   shares.
 
+dbt then connects with the profile the run writes from its settings (`write_dbt_profile`).
+
 Engine drivers (psycopg, pyspark) are imported only when their engine is used, so the embedded
 install needs neither.
 """
@@ -16,8 +18,7 @@ install needs neither.
 from __future__ import annotations
 
 from pipelines.lib.config import Settings
-
-TARGETS = ("duckdb", "postgres", "spark")
+from pipelines.lib.engines.profile import TARGETS, dbt_profile, write_dbt_profile
 
 
 def _check(target: str) -> None:
@@ -48,15 +49,4 @@ def prepare_bronze(settings: Settings, target: str) -> None:
         register_bronze_in_subprocess(settings)
 
 
-def dbt_env(settings: Settings, target: str) -> dict[str, str]:
-    """Environment variables the dbt subprocess needs for `target` (besides PG* for postgres)."""
-    _check(target)
-    env = {"KAM_BUILD_DB": str(settings.build_db)}
-    if target == "spark":
-        from pipelines.lib.engines.spark import spark_env
-
-        env.update(spark_env(settings))
-    return env
-
-
-__all__ = ["TARGETS", "dbt_env", "prepare_bronze"]
+__all__ = ["TARGETS", "dbt_profile", "prepare_bronze", "write_dbt_profile"]

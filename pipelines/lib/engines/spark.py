@@ -9,7 +9,8 @@ dbt's `session` method starts its own SparkSession in the dbt process, so the ta
 a catalog both processes see: a Hive metastore (embedded Derby) and a warehouse folder under
 `<home>/build/spark/`. Embedded Derby admits one JVM at a time, which is why `register_bronze`
 runs in a child process that exits before dbt starts (`python -m pipelines.lib.engines.spark`).
-The same paths reach dbt's profile through the environment of `spark_env`.
+The run's dbt profile names the same paths (pipelines/lib/engines/profile.py), so both sessions
+open one catalog.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.lib.config import Settings, load_settings
 from pipelines.lib.contract import ENTITIES
+from pipelines.lib.engines.profile import spark_dir, spark_metastore, spark_warehouse
 from pipelines.lib.ingest.bronze import QUARANTINE_COLUMNS, bronze_columns, entity_dir
 
 if TYPE_CHECKING:
@@ -63,35 +65,17 @@ def spark_type(duckdb_type: str) -> str:
     )
 
 
-def spark_dir(settings: Settings) -> Path:
-    """Where this installation's Spark catalog lives (metastore and managed tables)."""
-    return settings.build_dir / "spark"
-
-
-def spark_env(settings: Settings, master: str | None = None) -> dict[str, str]:
-    """Environment variables the `spark` output of dbt_project/profiles.yml reads."""
-    root = spark_dir(settings)
-    env = {
-        "KAM_SPARK_WAREHOUSE": str(root / "warehouse"),
-        "KAM_SPARK_METASTORE": str(root / "metastore_db"),
-    }
-    if master:
-        env["KAM_SPARK_MASTER"] = master
-    return env
-
-
 def spark_conf(settings: Settings, master: str = "local[*]") -> dict[str, str]:
-    """The Spark configuration dbt's profile uses, for sessions opened from Python."""
-    env = spark_env(settings)
-    metastore = env["KAM_SPARK_METASTORE"]
+    """The Spark configuration the run's dbt profile uses, for sessions opened from Python."""
+    metastore = spark_metastore(settings)
     return {
         "spark.master": master,
-        "spark.sql.warehouse.dir": env["KAM_SPARK_WAREHOUSE"],
+        "spark.sql.warehouse.dir": str(spark_warehouse(settings)),
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={metastore};create=true"
         ),
         "spark.driver.extraJavaOptions": (
-            f"-Dderby.system.home={Path(metastore).parent} -Duser.timezone=UTC"
+            f"-Dderby.system.home={metastore.parent} -Duser.timezone=UTC"
         ),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.legacy.createHiveTableByDefault": "false",

@@ -34,13 +34,14 @@ from pipelines.lib.ingest.names import normalize_name
 from pipelines.lib.ingest.readers import (
     LandingFile,
     drop_relation,
-    quote_literal,
     raw_table_sql,
     read_csv_files,
     read_parquet_files,
     read_xlsx_files,
 )
+from pipelines.lib.ingest.reconcile import quarantine_swallowed, unreconciled_message
 from pipelines.lib.ingest.report import EMPTY, FAILED, LOADED, FileLoad, IngestReport
+from pipelines.lib.sql_text import quote_literal
 
 _SAMPLE_PROBLEMS = 5
 
@@ -82,6 +83,10 @@ def load_batch(
     outside = _drop_unselected_months(con, contract, batch, restrictions)
     build_problems(con, "_checked", "_problems", contract, parents, source.exclude_when)
     _span_without_period(con, contract, batch)
+    # Values that swallowed lines (found by readers.py) are quarantined with every record in them.
+    swallowed = quarantine_swallowed(
+        con, "_problems", {f.rel: f.swallowed for f in batch if f.swallowed}
+    )
     excluded_rules = [rule for rule, action in source.rules.items() if action == "exclude"]
     build_dispositions(con, "_problems", "_lines", excluded_rules)
 
@@ -94,15 +99,26 @@ def load_batch(
             "SELECT _file, disposition, count(*) FROM _lines GROUP BY ALL"
         ).fetchall()
     }
+    for rel, records in swallowed.items():  # besides each swallowing row's own
+        read_counts[rel] = read_counts.get(rel, 0) + records
+        line_counts[(rel, QUARANTINED)] = line_counts.get((rel, QUARANTINED), 0) + records
     samples = _samples(con)
     has_problems = bool(line_counts)
 
     outcomes: dict[str, FileLoad] = {}
     for landing in batch:
         load = _outcome(landing, contract, source, load_id, read_counts, line_counts, samples)
+        # Lines of months a forced reload did not select were read, then set aside unloaded.
+        accounted = load.rows_read + outside.get(landing.rel, 0)
+        unreconciled = unreconciled_message(landing.rel, landing.records_delivered, accounted)
         if landing.rel in failures:
             load.status, load.message, load.rows_read = FAILED, failures[landing.rel], 0
             load.rows_quarantined = load.rows_excluded = 0
+        elif unreconciled:
+            # The records the file delivers (its bytes) differ from the rows read: nothing of it
+            # is loaded (readers.py, reconcile.py).
+            load.status, load.message, load.rows_read = FAILED, unreconciled, 0
+            load.rows_loaded = load.rows_quarantined = load.rows_excluded = 0
         elif load.rows_read == 0:
             load.status = EMPTY
             load.message = f"{landing.rel}: the file has a header but no rows; nothing loaded"

@@ -19,7 +19,7 @@ import duckdb
 from pipelines.lib.config import Settings
 from pipelines.lib.contract import BRONZE_LINEAGE_COLUMNS, DELIVERY_PERIOD_COLUMN, ENTITIES, Entity
 from pipelines.lib.ingest.manifest import MANIFEST_COLUMNS, manifest_path, read_manifest
-from pipelines.lib.ingest.readers import quote_literal
+from pipelines.lib.sql_text import quote_literal
 
 QUARANTINE_COLUMNS: dict[str, str] = {
     "entity": "VARCHAR",

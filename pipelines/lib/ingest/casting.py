@@ -9,8 +9,9 @@ The table `checked` keeps, per landing row, the trimmed text (`_v_<col>`), the t
 (`<col>`) and the first problem with it (`_p_<col>`, NULL when fine). `problems` then holds one row
 per (line, column) problem, plus duplicate keys, unknown references and broken row rules, each
 with the name of the rule it broke (`rule`: `<column>.missing`, `<column>.invalid`,
-`<column>.unknown`, `key.duplicate` or a contract row rule), with personal data redacted, and the
-rows an `exclude_when` predicate of kam.yml matches (`rule` = `exclude_when`).
+`<column>.unknown`, `key.duplicate` or a contract row rule), and the rows an `exclude_when`
+predicate of kam.yml matches (`rule` = `exclude_when`); every value of an entity holding personal
+data is redacted (redaction.py).
 
 Derived columns (kam.yml `sources.<entity>.derived`) are computed in the same pass: each
 expression reads the row as parsed from the file (text columns as trimmed text, other columns
@@ -35,9 +36,9 @@ from pipelines.lib import cnpj
 from pipelines.lib.config import ParseFormat, SourceSpec
 from pipelines.lib.config_schema import ExcludeWhen
 from pipelines.lib.contract import Column, Entity
-from pipelines.lib.ingest.readers import quote_literal
+from pipelines.lib.ingest.redaction import shown_sql
+from pipelines.lib.sql_text import ident, quote_literal
 
-REDACTED = "<redacted>"
 # What happened to a row with a problem: kept aside as a bad row, or left out on purpose (kam.yml
 # `rules: {<rule>: exclude}` or `exclude_when`). Both are stored in the quarantine table.
 QUARANTINED = "quarantined"
@@ -105,10 +106,6 @@ def parse_format_for(kind: str, source: SourceSpec) -> ParseFormat:
         )
         return replace(ISO_FORMAT, date_formats=dates, timestamp_formats=stamps)
     return ISO_FORMAT
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_list(values: tuple[str, ...] | list[str]) -> str:
@@ -224,6 +221,37 @@ def expected_text(column: Column, fmt: ParseFormat, rules: ValueRules | None = N
     return "expected text"
 
 
+_INTEGER_RANGES = {"SMALLINT": 2**15, "INTEGER": 2**31, "BIGINT": 2**63}
+
+
+def _overflow_branches(column: Column, fmt: ParseFormat, value: str, typed: str) -> list[str]:
+    """A number written right but too large for the column's type says so, not "expected a number
+    like 1.234,56": the value matches the pattern and only the cast failed (or gave infinity)."""
+    type_ = column.type.upper()
+    if type_ in _INTEGER_RANGES:
+        bound = _INTEGER_RANGES[type_]
+        text = (
+            f"the number is too large for this column: expected a whole number between "
+            f"{-bound:,} and {bound - 1:,} ({type_})"
+        )
+        test = f"regexp_full_match({value}, '[+-]?[0-9]+')"
+        return [f"WHEN {typed} IS NULL AND {test} THEN {quote_literal(text)}"]
+    match = _DECIMAL.fullmatch(type_)
+    if match:
+        precision, scale = int(match.group(1)), int(match.group(2))
+        text = (
+            f"the number is too large for this column: at most {precision - scale} digits before "
+            f"the decimal separator ({column.type})"
+        )
+        test = f"regexp_full_match({value}, {quote_literal(number_pattern(fmt, scale))})"
+        return [f"WHEN {typed} IS NULL AND {test} THEN {quote_literal(text)}"]
+    if type_ in ("DOUBLE", "FLOAT", "REAL"):
+        limit = "1.8e308" if type_ == "DOUBLE" else "3.4e38"
+        text = f"the number is too large for this column ({type_}: at most about {limit})"
+        return [f"WHEN isinf({typed}) THEN {quote_literal(text)}"]
+    return []
+
+
 def _range_text(column: Column) -> str:
     if column.minimum is not None and column.maximum is not None:
         return f"expected a value between {column.minimum:g} and {column.maximum:g}"
@@ -257,6 +285,8 @@ def problem_expression(
     if derived_from is not None and not _is_text(column):
         expected = f"the expression's value cannot be read as {column.type}"
     else:
+        # A delivered number written right but too large for the type says so.
+        branches.extend(_overflow_branches(column, fmt, value, typed))
         expected = expected_text(column, fmt, rules)
     branches.append(f"WHEN {typed} IS NULL THEN {_reason(expected, suffix)}")
     if column.minimum is not None:
@@ -415,7 +445,7 @@ def build_problems(
         "column_name VARCHAR, value VARCHAR, reason VARCHAR, rule VARCHAR)"
     )
     for column in entity.columns:
-        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column.name)
+        shown = shown_sql(entity, ident("_v_" + column.name))
         flag = ident("_p_" + column.name)
         rule = (
             f"CASE WHEN {ident('_v_' + column.name)} IS NULL "
@@ -428,7 +458,7 @@ def build_problems(
         )
     for row_rule in entity.row_rules:
         column = entity.column(row_rule.column)
-        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column.name)
+        shown = shown_sql(entity, ident("_v_" + column.name))
         con.execute(
             f"INSERT INTO {problems} SELECT _file, _line, {quote_literal(column.name)}, {shown}, "
             f"{quote_literal(row_rule.reason)}, {quote_literal(row_rule.name)} FROM {checked} "
@@ -444,7 +474,7 @@ def build_problems(
     for column_name, table in parent_keys.items():
         parent = entity.references[column_name]
         column = entity.column(column_name)
-        shown = quote_literal(REDACTED) if column.is_personal else ident("_v_" + column_name)
+        shown = shown_sql(entity, ident("_v_" + column_name))
         reason = (
             f"unknown {column_name}: no such key among the loaded {parent} "
             f"(load {parent} first, or fix the value)"
@@ -485,7 +515,7 @@ def _duplicate_keys(
     con.execute(
         f"""
         INSERT INTO {problems}
-        SELECT _file, _line, {quote_literal(label)}, key_text,
+        SELECT _file, _line, {quote_literal(label)}, {shown_sql(entity, "key_text")},
                'duplicate key ({label}) in this file: first seen on line ' || first_line
                || '; the first row is kept',
                'key.duplicate'

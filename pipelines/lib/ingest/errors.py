@@ -6,6 +6,8 @@ import errno
 import re
 from pathlib import Path
 
+from pipelines.lib import disk_full as shared_disk_full
+
 
 class IngestError(Exception):
     """A landing file (or a whole entity) could not be loaded.
@@ -15,11 +17,12 @@ class IngestError(Exception):
     """
 
 
-class DiskFullError(Exception):
+class DiskFullError(shared_disk_full.DiskFullError):
     """The disk filled up while the ingest wrote (bronze, quarantine, manifest, DuckDB's spill).
 
     One line naming the path. Not bad input, and not transient either: retrying fills the same
-    disk, so a run stops here and says where space is needed.
+    disk, so a run stops here and says where space is needed. A kind of the project's one
+    DiskFullError (pipelines.lib.disk_full), so every caller that handles that handles this.
     """
 
     def __init__(self, path: Path | str) -> None:

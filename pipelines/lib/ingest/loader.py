@@ -45,7 +45,6 @@ from pipelines.lib.ingest.readers import (
     prepare_csv,
     prepare_parquet,
     prepare_xlsx,
-    quote_literal,
 )
 from pipelines.lib.ingest.report import (
     EMPTY,
@@ -55,6 +54,8 @@ from pipelines.lib.ingest.report import (
     FileLoad,
     IngestReport,
 )
+from pipelines.lib.ingest.workbooks import missing_sheet_message, workbooks_without_sheet
+from pipelines.lib.sql_text import quote_literal
 
 # A batch of periodic files is read by one DuckDB scan and written as one bronze Parquet file;
 # the budget bounds the memory one batch needs (DuckDB spills beyond memory_limit anyway).
@@ -172,6 +173,7 @@ def _ingest(
     cache.save()
 
     candidates = _in_delivery_order(candidates, contract, history, report, new_records, force)
+    _check_workbook_sheets(settings, contract, history, report, new_records, say)
     source = settings.sources[entity]
     ready = _prepare(candidates, settings, contract, workdir, report, new_records)
     if ready:
@@ -325,6 +327,29 @@ def _connect(settings: Settings):
         yield con
     finally:
         con.close()
+
+
+def _check_workbook_sheets(
+    settings: Settings,
+    contract: Entity,
+    history: LoadHistory,
+    report: IngestReport,
+    new_records: list[dict],
+    say: Log,
+) -> None:
+    """A workbook the entity's paths match but without its sheet fails when it delivered the
+    entity before (its old rows would be republished as current), else is a warning."""
+    source = settings.sources[contract.name]
+    for path, sheets in workbooks_without_sheet(settings.landing, source.paths, source.sheets):
+        rel = relative_name(path, settings)
+        delivered = history.current(rel) is not None
+        message = missing_sheet_message(rel, contract.name, source.sheets, sheets, delivered)
+        if delivered:
+            stat = path.stat()
+            landing = LandingFile(path, rel, "", stat.st_size, stat.st_mtime_ns)
+            _fail_early(report, new_records, landing, message)
+        else:
+            say(f"{contract.name}: warning: {message}")
 
 
 def _prepare(

@@ -67,3 +67,80 @@ def _all_sheet_rows(path: str, size: int, mtime_ns: int) -> dict[str, list[tuple
         }
     finally:
         workbook.close()
+
+
+# Every OLE2 compound file (Excel 97-2003 workbooks, and OOXML workbooks once encrypted) starts so.
+_COMPOUND_FILE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# An encrypted OOXML workbook is a compound file holding this stream (names are UTF-16).
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+def workbook_problem(path: Path) -> str | None:
+    """Why a file with a workbook's name cannot be a readable .xlsx, in words; None if it may be.
+
+    openpyxl only says "File is not a zip file" for both cases below, which tells a user nothing.
+    """
+    with path.open("rb") as handle:
+        if handle.read(len(_COMPOUND_FILE_MAGIC)) != _COMPOUND_FILE_MAGIC:
+            return None
+    if _ENCRYPTED_STREAM in path.read_bytes():
+        return (
+            "the workbook is password-protected (encrypted), so it cannot be read; save it "
+            "without a password (in Excel: File > Info > Protect Workbook > Encrypt with "
+            "Password, clear the password) and deliver it again"
+        )
+    return (
+        "this is an Excel 97-2003 workbook (.xls) or another OLE file with an .xlsx name; save "
+        "it as an Excel workbook (.xlsx) and deliver it again"
+    )
+
+
+def workbooks_without_sheet(
+    landing: Path, patterns: tuple[str, ...], candidates: tuple[str, ...]
+) -> list[tuple[Path, list[str]]]:
+    """Workbooks the patterns match under `landing` that have none of the `candidates` sheets,
+    each with the sheets it has. A workbook that cannot be opened is left to the reader, which
+    fails it with a message."""
+    found: set[Path] = set()
+    for pattern in patterns:
+        for path in landing.glob(pattern):
+            if (
+                path.is_file()
+                and path.suffix.lower() in (".xlsx", ".xlsm")
+                and not path.name.startswith((".", "~$"))
+            ):
+                found.add(path)
+    missing = []
+    for path in sorted(found):
+        try:
+            names = sheet_names(path)
+        except Exception:  # zipfile, XML errors: a damaged or encrypted workbook
+            continue
+        wanted = {normalize_name(candidate) for candidate in candidates}
+        if not any(normalize_name(name) in wanted for name in names):
+            missing.append((path, names))
+    return missing
+
+
+def missing_sheet_message(
+    rel: str, entity: str, candidates: tuple[str, ...], sheets: list[str], delivered_before: bool
+) -> str:
+    """Why a workbook is not read for `entity`, naming the sheets it has.
+
+    A workbook that delivered the entity before and lost its sheet is an error: its earlier rows
+    would be published again as if current. One that never held the entity (a plan workbook
+    without a SWOT sheet) is a warning: an optional entity may simply not be delivered.
+    """
+    wanted = " or ".join(candidates) if candidates else "(none configured)"
+    has = ", ".join(sheets) if sheets else "none"
+    where = f"sources.{entity}.sheets in kam.yml"
+    if delivered_before:
+        return (
+            f"{rel}: no sheet named {wanted} (the sheets for {entity}); the workbook has sheets: "
+            f"{has}. It delivered {entity} before, so its earlier rows would be published again "
+            f"as if current: rename the sheet, or add its name under {where}"
+        )
+    return (
+        f"{rel}: not read for {entity}: no sheet named {wanted}; the workbook has sheets: {has} "
+        f"(add a sheet's name under {where} if one of them holds {entity})"
+    )
