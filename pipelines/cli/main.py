@@ -111,6 +111,19 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="seconds to wait for a running writer (default: forever)",
     )
+
+    check = commands.add_parser(
+        "check", help="dry run: what a run would load, exclude, quarantine; which marts go empty"
+    )
+    add_location(check)
+    check.add_argument("--landing", help="landing folder (default <home>/landing)")
+
+    quarantine = commands.add_parser("quarantine", help="list quarantined and excluded rows")
+    add_location(quarantine)
+    quarantine.add_argument("--entity", help="only this entity (e.g. invoice_lines)")
+    quarantine.add_argument("--load", help="only this load id (a failed run names it)")
+    quarantine.add_argument("--disposition", choices=("quarantined", "excluded"))
+    quarantine.add_argument("--limit", type=int, default=50, help="rows shown (default 50)")
     return parser
 
 
@@ -148,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         "rollback": _rollback,
         "assets": _assets,
         "report": _report,
+        "check": _check,
+        "quarantine": _quarantine,
     }[args.command]
     try:
         return handler(args)
@@ -312,6 +327,57 @@ def _report(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(summary.describe())
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pipelines.cli.check import describe_check
+    from pipelines.lib.config import ConfigError, load_settings
+    from pipelines.lib.ingest.dry_run import check_landing
+    from pipelines.lib.ingest.errors import DiskFullError
+
+    try:  # the configuration first: a config error is what a run would stop on
+        settings = load_settings(args.config, home=args.home, landing=args.landing)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not settings.landing.is_dir():
+        print(f"error: landing folder {settings.landing} does not exist", file=sys.stderr)
+        return 2
+    try:
+        result = check_landing(settings)
+    except DiskFullError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(describe_check(result))
+    return 1 if result.fails else 0
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    from pipelines.cli.quarantine import describe_quarantine
+    from pipelines.lib.config import ConfigError, load_settings
+    from pipelines.lib.contract import ENTITIES
+
+    if args.entity is not None and args.entity not in ENTITIES:
+        print(
+            f"error: unknown entity {args.entity!r}; expected one of {', '.join(ENTITIES)}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        settings = load_settings(args.config, home=args.home)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(
+        describe_quarantine(
+            settings,
+            entity=args.entity,
+            load_id=args.load,
+            disposition=args.disposition,
+            limit=max(args.limit, 1),
+        )
+    )
     return 0
 
 

@@ -11,9 +11,9 @@ import dagster as dg
 
 from pipelines.cli.progress import compact_console_logger, dbt_output_filtered, failure_reason
 from pipelines.cli.selection import DUCKDB_ONLY_ASSETS, run_selection
-from pipelines.defs.ingest.partitions import INVOICE_MONTHS
+from pipelines.defs.ingest.partitions import DELIVERY_MONTHS
 from pipelines.lib.config import Settings
-from pipelines.lib.ingest import delivery_period, discover_files
+from pipelines.lib.ingest.files import landing_months
 from pipelines.lib.publish import current_version
 
 CLI_JOB_NAME = "kam_cli_run"
@@ -37,15 +37,16 @@ class RunOutcome:
 
 
 def invoice_months(settings: Settings) -> list[str]:
-    """The delivery months present in the landing folder, oldest first."""
-    return sorted({delivery_period(path)[:7] for path in discover_files(settings, "invoice_lines")})
+    """The delivery months of the periodic entities' landing files, oldest first (a file without
+    a period in its name counts with the months it was loaded for)."""
+    return landing_months(settings)
 
 
 def register_months(instance: dg.DagsterInstance, months: list[str]) -> None:
-    known = set(instance.get_dynamic_partitions(INVOICE_MONTHS.name))
+    known = set(instance.get_dynamic_partitions(DELIVERY_MONTHS.name))
     new = [month for month in months if month not in known]
     if new:
-        instance.add_dynamic_partitions(INVOICE_MONTHS.name, new)
+        instance.add_dynamic_partitions(DELIVERY_MONTHS.name, new)
 
 
 def partition_tags(months: list[str]) -> dict[str, str]:
@@ -137,7 +138,14 @@ def summarize(
             if key.startswith("bronze/"):
                 loaded[key.removeprefix("bronze/")] = {
                     name: int(metadata[name])
-                    for name in ("files_loaded", "files_skipped", "rows_loaded", "rows_quarantined")
+                    for name in (
+                        "files_loaded",
+                        "files_skipped",
+                        "rows_read",
+                        "rows_loaded",
+                        "rows_quarantined",
+                        "rows_excluded",
+                    )
                     if name in metadata
                 }
             elif key == "publish/published_warehouse":
@@ -158,11 +166,13 @@ def describe(outcome: RunOutcome) -> str:
     if outcome.loaded:
         rows = sum(stats.get("rows_loaded", 0) for stats in outcome.loaded.values())
         quarantined = sum(stats.get("rows_quarantined", 0) for stats in outcome.loaded.values())
+        excluded = sum(stats.get("rows_excluded", 0) for stats in outcome.loaded.values())
         files = sum(stats.get("files_loaded", 0) for stats in outcome.loaded.values())
         skipped = sum(stats.get("files_skipped", 0) for stats in outcome.loaded.values())
         lines.append(
             f"loaded: {files:,} new files, {rows:,} rows into bronze "
-            f"({quarantined:,} rows quarantined; {skipped:,} files already loaded)"
+            f"({quarantined:,} rows quarantined, {excluded:,} excluded by kam.yml rules; "
+            f"{skipped:,} files already loaded)"
         )
     if outcome.published.get("new_version") is False:
         lines.append(

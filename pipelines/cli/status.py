@@ -62,6 +62,7 @@ def describe_status(settings: Settings, *, now: datetime | None = None) -> str:
             )
         lines.extend(_checksum_verdict(settings, info.version))
         lines.append(f"versions kept: {', '.join(list_versions(settings.published_dir))}")
+        lines.extend(_deliveries(info))
         lines.extend(_marts(info))
         lines.extend(_warnings(info))
         lines.extend(_top_key_accounts(settings, info.currency))
@@ -79,6 +80,29 @@ def _marts(info: PublishInfo) -> list[str]:
         if mart.empty_reason:
             line += f"  empty: {mart.empty_reason}"
         lines.append(line)
+    return lines
+
+
+def _deliveries(info: PublishInfo) -> list[str]:
+    """Per landing entity: files and rows behind the marts, and what was never delivered."""
+    if not info.deliveries:
+        return []
+    lines = ["landing data behind the marts:"]
+    width = max(len(entity) for entity in info.deliveries)
+    missing = []
+    for entity, counts in info.deliveries.items():
+        if not counts.get("files"):
+            missing.append(entity)
+            continue
+        parts = [f"{counts['files']:,} file(s)", f"{counts['rows_read']:,} rows read"]
+        parts.append(f"{counts['rows_loaded']:,} loaded")
+        if counts.get("rows_quarantined"):
+            parts.append(f"{counts['rows_quarantined']:,} quarantined")
+        if counts.get("rows_excluded"):
+            parts.append(f"{counts['rows_excluded']:,} excluded by kam.yml rules")
+        lines.append(f"  {entity:<{width}}  " + ", ".join(parts))
+    if missing:
+        lines.append(f"  not delivered: {', '.join(missing)}")
     return lines
 
 

@@ -10,15 +10,18 @@ import json
 
 import dagster as dg
 
-from pipelines.defs.ingest.partitions import INVOICE_MONTHS
+from pipelines.defs.ingest.factory import bronze_key
+from pipelines.defs.ingest.partitions import DELIVERY_MONTHS, register_months
 from pipelines.lib.config import load_settings
 from pipelines.lib.contract import ENTITIES
-from pipelines.lib.ingest import delivery_period, discover_files
+from pipelines.lib.ingest import discover_files
+from pipelines.lib.ingest.files import landing_months, leads_outside_landing
 from pipelines.lib.landing_scan import run_key, scan
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 WRITER_TAGS = {"kam/writer": "build"}
+PERIODIC_ASSETS = [bronze_key(name) for name, spec in ENTITIES.items() if spec.is_periodic]
 
 nightly_job = dg.define_asset_job(
     "kam_nightly",
@@ -29,23 +32,18 @@ nightly_job = dg.define_asset_job(
 )
 invoice_period_job = dg.define_asset_job(
     "invoice_period_backfill",
-    selection=dg.AssetSelection.assets(["bronze", "invoice_lines"]).downstream(),
-    partitions_def=INVOICE_MONTHS,
-    description="Reload one delivery month (or a range) of invoice lines and rebuild downstream.",
+    selection=dg.AssetSelection.assets(*PERIODIC_ASSETS).downstream(),
+    partitions_def=DELIVERY_MONTHS,
+    description="Reload one delivery month (or a range) of the periodic entities (invoice lines) "
+    "and rebuild downstream.",
     executor_def=dg.in_process_executor,
     tags=WRITER_TAGS,
 )
 
 
 def _landing_months(context) -> list[str]:
-    settings = load_settings()
-    months = sorted(
-        {delivery_period(path)[:7] for path in discover_files(settings, "invoice_lines")}
-    )
-    known = set(context.instance.get_dynamic_partitions(INVOICE_MONTHS.name))
-    missing = [month for month in months if month not in known]
-    if missing:
-        context.instance.add_dynamic_partitions(INVOICE_MONTHS.name, missing)
+    months = landing_months(load_settings())
+    register_months(context.instance, months)
     return months
 
 
@@ -71,18 +69,27 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     settings = load_settings()
-    cursor = json.loads(context.cursor) if context.cursor else {"files": {}, "seen": []}
+    cursor = json.loads(context.cursor) if context.cursor else {}
     paths = sorted({path for name in ENTITIES for path in discover_files(settings, name)})
-    seen = set(cursor["seen"])
-    result = scan(settings.landing, paths, cursor["files"], seen)
+    seen = set(cursor.get("seen", []))
+    result = scan(
+        settings.landing,
+        # A link leading outside the landing folder is refused by the run, never read here.
+        [path for path in paths if not leads_outside_landing(path, settings)],
+        cursor.get("files", {}),
+        seen,
+        generations=cursor.get("generations", {}),
+    )
     seen.update(result.new_hashes)
-    new_cursor = json.dumps({"files": result.files, "seen": sorted(seen)})
-    if not result.new_hashes:
+    new_cursor = json.dumps(
+        {"files": result.files, "seen": sorted(seen), "generations": result.generations}
+    )
+    if not result.new_deliveries:
         context.update_cursor(new_cursor)
         return dg.SkipReason("no new landing content")
     months = _landing_months(context)
     request = dg.RunRequest(
-        run_key=run_key(result.new_hashes),
+        run_key=run_key(result.new_deliveries),
         tags={**_range_tags(months), "kam/new_files": str(len(result.new_paths))},
     )
     return dg.SensorResult(run_requests=[request], cursor=new_cursor)

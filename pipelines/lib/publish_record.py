@@ -10,6 +10,8 @@ Tables:
     meta.marts            one row per mart: description, grain, rows, as-of date, currency,
                           empty_reason (null when the mart has rows)
     meta.warnings         the run's warnings, in order
+    meta.deliveries       one row per landing entity: files and rows read, loaded, quarantined
+                          and excluded behind the marts; entities never delivered have 0 files
     meta.check_results    one row per check: name, passed
     meta.mart_row_counts  one row per mart (kept for tools written against earlier versions)
 """
@@ -24,9 +26,11 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.contract import ENTITIES
 from pipelines.lib.mart_docs import MartDoc, docs_fingerprint
 
 META_SCHEMA = "meta"
+DELIVERY_COUNTS = ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_excluded")
 DEFAULT_CURRENCY = "BRL"
 
 TABLE_COMMENTS = {
@@ -35,6 +39,9 @@ TABLE_COMMENTS = {
     "marts": "One row per published mart (schema marts): what it holds, its grain, its rows, "
     "the as-of date and currency of its figures, and why it is empty when it is.",
     "warnings": "Warnings of the run that published this file, in the order they were raised.",
+    "deliveries": "One row per landing entity: the landing files behind the marts and their "
+    "rows read, loaded, quarantined (bad rows) and excluded (rows kam.yml's rules set aside, "
+    "such as counter sales). An entity with 0 files was never delivered.",
     "check_results": "Every blocking check of the run that published this file, and its verdict.",
     "mart_row_counts": "Rows per published mart (the same counts as meta.marts.row_count).",
 }
@@ -66,6 +73,15 @@ COLUMN_COMMENTS = {
         "position": "Order in which the run raised the warning (1 = first).",
         "warning": "The warning, in plain words.",
     },
+    "deliveries": {
+        "entity": "Landing entity (accounts, invoice_lines, contacts, ...).",
+        "is_required": "True for the entities every run needs (accounts, invoice lines).",
+        "files": "Landing files whose current content is loaded (a re-delivered file counts once).",
+        "rows_read": "Records read from those files.",
+        "rows_loaded": "Rows loaded into bronze (rows_read minus quarantined and excluded).",
+        "rows_quarantined": "Rows that broke a row rule, kept in bronze.quarantine with reason.",
+        "rows_excluded": "Rows kam.yml's rules exclude (not bad rows), kept with their reason.",
+    },
     "check_results": {
         "check_name": "The check: asset and check name.",
         "passed": "True when the check passed.",
@@ -93,6 +109,8 @@ class PublishRecord:
     empty_reasons: Mapping[str, str] = field(default_factory=dict)
     warnings: Sequence[str] = ()
     currency: str = DEFAULT_CURRENCY
+    # entity -> {files, rows_read, rows_loaded, rows_quarantined, rows_excluded}
+    deliveries: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     @property
     def all_checks_passed(self) -> bool:
@@ -111,6 +129,8 @@ class PublishRecord:
             and dict(self.checks) == stored.checks
             and self.currency == stored.currency
             and dict(self.empty_reasons) == stored.empty_reasons
+            and {entity: dict(counts) for entity, counts in self.deliveries.items()}
+            == stored.deliveries
         )
 
 
@@ -140,6 +160,7 @@ class PublishInfo:
     empty_reasons: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     marts: list[MartInfo] = field(default_factory=list)
+    deliveries: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def write_meta(
@@ -170,6 +191,7 @@ def write_meta(
         "checks": dict(record.checks),
         "empty_reasons": empty_reasons,
         "warnings": list(record.warnings),
+        "deliveries": {entity: dict(counts) for entity, counts in record.deliveries.items()},
     }
     con.execute(
         f"insert into {META_SCHEMA}.publish values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -215,6 +237,26 @@ def write_meta(
         f"insert into {META_SCHEMA}.warnings values (?, ?)",
         [[position, text] for position, text in enumerate(record.warnings, start=1)],
     )
+    con.execute(
+        f"""
+        create table {META_SCHEMA}.deliveries (
+            entity varchar, is_required boolean, files bigint, rows_read bigint,
+            rows_loaded bigint, rows_quarantined bigint, rows_excluded bigint
+        )
+        """
+    )
+    _insert_rows(
+        con,
+        f"insert into {META_SCHEMA}.deliveries values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                entity,
+                ENTITIES[entity].is_required if entity in ENTITIES else False,
+                *(int(counts.get(name, 0)) for name in DELIVERY_COUNTS),
+            ]
+            for entity, counts in record.deliveries.items()
+        ],
+    )
     con.execute(f"create table {META_SCHEMA}.check_results (check_name varchar, passed boolean)")
     _insert_rows(
         con, f"insert into {META_SCHEMA}.check_results values (?, ?)", sorted(record.checks.items())
@@ -256,6 +298,10 @@ def read_meta(
         empty_reasons=empty_reasons,
         warnings=list(details.get("warnings") or []),
         marts=_read_marts(con, catalog, row_counts, empty_reasons),
+        deliveries={
+            entity: {name: int(value) for name, value in counts.items()}
+            for entity, counts in (details.get("deliveries") or {}).items()
+        },
     )
 
 

@@ -124,7 +124,7 @@ def test_landing_sensor_starts_one_run_per_new_content(landing_env: Path) -> Non
     assert len(first.run_requests) == 1
     request = first.run_requests[0]
     assert request.tags["dagster/asset_partition_range_start"] == "2026-10"
-    assert "2026-10" in instance.get_dynamic_partitions("invoice_months")
+    assert "2026-10" in instance.get_dynamic_partitions("delivery_months")
 
     # Nothing new: no run. The same content under a new name: still no run.
     cursor = first.cursor

@@ -250,10 +250,11 @@ def test_an_account_page_equals_the_marts(pack_pt, published_db):
     assert metrics["actions.planned"] == str(planned)
     assert metrics["actions.overdue"] == str(overdue)
 
-    days_since, clv_12m, p_alive = query(
+    days_since, clv_12m, p_alive, clv_low, clv_high = query(
         published_db,
         """
-        select churn.days_since_last_purchase, clv.clv_12m, clv.p_alive
+        select churn.days_since_last_purchase, clv.clv_12m, clv.p_alive,
+               clv.clv_12m_p10, clv.clv_12m_p90
         from marts.account_churn as churn
         inner join marts.account_clv as clv using (account_id)
         where account_id = ?
@@ -264,6 +265,10 @@ def test_an_account_page_equals_the_marts(pack_pt, published_db):
         "unit.days", days_since, value=shown(PT.integer(days_since))
     )
     assert parse_brl(metrics["clv.clv_12m"]) == Decimal(str(round(clv_12m, 2)))
+    if clv_low is not None:
+        low, high = re.findall(r"-?R\$ [\d.]+,\d\d", normalise(metrics["clv.clv_12m_interval"]))
+        assert parse_brl(low) == Decimal(str(round(clv_low, 2)))
+        assert parse_brl(high) == Decimal(str(round(clv_high, 2)))
     assert metrics["clv.p_alive"] == shown(PT.ratio(p_alive))
 
     (as_of,) = query(published_db, "select as_of_date from meta.publish")[0]

@@ -49,12 +49,10 @@ def build_home(home: Path, spend: GammaGammaParams) -> Path:
 
 
 def materialize(home: Path) -> dg.ExecuteInProcessResult:
+    kam = KamResource(home=str(home))
     return dg.materialize(
         [clv_models],
-        resources={
-            "kam": KamResource(home=str(home)),
-            "writer": WriterLockResource(home=str(home)),
-        },
+        resources={"kam": kam, "writer": WriterLockResource(kam=kam)},
         raise_on_error=False,
     )
 

@@ -134,12 +134,3 @@ def test_bad_file_in_a_batch_does_not_block_the_others(tmp_path):
     }
     assert report.failed[0].message.startswith("sales/invoice_lines/nf_2025-01-06.csv line 2:")
     assert report.rows_loaded == 2
-
-
-def test_invoice_file_without_period_in_name_fails_clearly(tmp_path):
-    settings = settings_for(tmp_path)
-    land(settings, "sales/invoice_lines/faturamento.csv", b"x\n")
-
-    message = failure_of(settings, "invoice_lines")
-
-    assert message.startswith("sales/invoice_lines/faturamento.csv: cannot tell which delivery")

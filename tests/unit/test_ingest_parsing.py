@@ -17,7 +17,6 @@ import pytest
 from pipelines.lib import cnpj
 from pipelines.lib.config import load_settings
 from pipelines.lib.ingest import (
-    IngestError,
     delivery_period,
     discover_files,
     ingest_entity,
@@ -260,9 +259,10 @@ def test_delivery_period_from_file_name(name, period):
     assert delivery_period(Path(name)) == period
 
 
-def test_delivery_period_missing_is_a_clear_error():
-    with pytest.raises(IngestError, match="invoices.csv: cannot tell which delivery period"):
-        delivery_period(Path("invoices.csv"))
+def test_a_name_without_a_period_leaves_it_to_the_lines():
+    # A whole history or a quarter in one file: each line's period column places it.
+    assert delivery_period(Path("invoices.csv")) is None
+    assert delivery_period(Path("faturamento_2025-13.csv")) is None
 
 
 def test_number_pattern_refuses_the_other_convention():

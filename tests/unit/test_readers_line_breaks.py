@@ -58,7 +58,8 @@ def test_a_quote_left_open_quarantines_every_line_it_swallowed(tmp_path, newline
 
 
 def test_too_many_swallowed_lines_fail_the_file_with_the_reason(tmp_path):
-    settings = settings_for(tmp_path)
+    # No allowance: the 4 swallowed records alone exceed the entity's bad-row policy.
+    settings = settings_for(tmp_path, max_bad_rows=0)
     load_parents(settings)
     lines = open_quote(invoice_lines(35), opened_on=5, closed_on=8)
     land_bytes(settings, INVOICE, ("\n".join([HEADER, *lines]) + "\n").encode("latin-1"))
@@ -67,7 +68,7 @@ def test_too_many_swallowed_lines_fail_the_file_with_the_reason(tmp_path):
 
     (load,) = report.files
     assert load.status == "failed"
-    assert "4 of 35 rows" in load.message
+    assert "4 of 35 row(s) quarantined" in load.message
     assert any("lines 5–8: a quoted value in distributor_id" in p for p in load.sample_problems)
     assert report.new_bronze_files == []
 

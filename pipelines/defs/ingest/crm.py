@@ -1,6 +1,8 @@
-"""CRM exports: accounts, contacts, activities, service requests, opportunities, users."""
+"""CRM exports: accounts, contacts, activities, service requests, opportunities, users.
 
-from pipelines.defs.ingest.factory import build_ingest_asset
+The entities come from the contract (`Entity.source_system == "crm"`).
+"""
 
-CRM_ENTITIES = ("accounts", "contacts", "activities", "service_requests", "opportunities", "users")
-crm_assets = [build_ingest_asset(name) for name in CRM_ENTITIES]
+from pipelines.defs.ingest.factory import source_system_assets
+
+crm_assets = source_system_assets("crm")

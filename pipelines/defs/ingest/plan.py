@@ -1,6 +1,8 @@
-"""The KAM plan workbook: objectives, actions, SWOT, tier overrides."""
+"""The KAM plan workbook: objectives, actions, SWOT, tier overrides.
 
-from pipelines.defs.ingest.factory import build_ingest_asset
+The entities come from the contract (`Entity.source_system == "plan"`).
+"""
 
-PLAN_ENTITIES = ("objectives", "actions", "swot", "tier_overrides")
-plan_assets = [build_ingest_asset(name) for name in PLAN_ENTITIES]
+from pipelines.defs.ingest.factory import source_system_assets
+
+plan_assets = source_system_assets("plan")

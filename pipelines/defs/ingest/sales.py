@@ -1,6 +1,8 @@
-"""ERP exports: the product master and invoice lines (partitioned by delivery month)."""
+"""ERP exports: the product master and invoice lines (partitioned by delivery month).
 
-from pipelines.defs.ingest.factory import build_ingest_asset
+The entities come from the contract (`Entity.source_system == "sales"`).
+"""
 
-SALES_ENTITIES = ("products", "invoice_lines")
-sales_assets = [build_ingest_asset(name) for name in SALES_ENTITIES]
+from pipelines.defs.ingest.factory import source_system_assets
+
+sales_assets = source_system_assets("sales")

@@ -24,6 +24,7 @@ from pipelines.defs.dbt.project import MANIFEST_PATH
 from pipelines.defs.publish.review_pack import review_pack_hook
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import connect_build_db, duckdb_config, existing_tables, failed_steps
+from pipelines.lib.ingest.deliveries import delivery_totals
 from pipelines.lib.mart_docs import MartDoc, MartDocsError, read_mart_docs
 from pipelines.lib.publish import PublishError, PublishRecord, publish_build
 from pipelines.lib.quality import DERIVED_BATCH_SQL, MART_SUITES, validate_frame
@@ -121,6 +122,9 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
             checks=checks,
             warnings=run_warnings(context),
             currency=settings.currency,
+            deliveries={
+                entity: totals.as_dict() for entity, totals in delivery_totals(settings).items()
+            },
         )
         try:
             published = publish_build(

@@ -2,8 +2,8 @@
 
 A load is written once under a temporary name and renamed into place (os.replace is atomic on one
 file system), and never rewritten: a re-delivered file adds a newer load and downstream models pick
-"the latest successful load per delivery period" (invoice lines) or "the latest version per key"
-(everything else). Deleting build/ and published/ therefore loses nothing.
+"the latest successful load per delivery period" (periodic entities: invoice lines) or "the latest
+version per key" (everything else). Deleting build/ and published/ therefore loses nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import duckdb
 from pipelines.lib.config import Settings
 from pipelines.lib.contract import BRONZE_LINEAGE_COLUMNS, DELIVERY_PERIOD_COLUMN, ENTITIES, Entity
 from pipelines.lib.ingest.manifest import MANIFEST_COLUMNS, manifest_path, read_manifest
-from pipelines.lib.ingest.readers import quote_literal
+from pipelines.lib.sql_text import quote_literal
 
 QUARANTINE_COLUMNS: dict[str, str] = {
     "entity": "VARCHAR",
@@ -29,8 +29,12 @@ QUARANTINE_COLUMNS: dict[str, str] = {
     "column_name": "VARCHAR",
     "value": "VARCHAR",  # '<redacted>' for personal-data columns
     "reason": "VARCHAR",
+    "rule": "VARCHAR",  # <column>.missing|invalid|unknown, key.duplicate, a row rule, exclude_when
+    "disposition": "VARCHAR",  # quarantined (a bad row) or excluded (left out by kam.yml's rules)
     "quarantined_at": "TIMESTAMP",
 }
+# Quarantine files written before a column existed read it as this value.
+_QUARANTINE_DEFAULTS = {"disposition": "'quarantined'"}
 
 _last_load_time: dt.datetime | None = None
 
@@ -72,12 +76,16 @@ def write_parquet(con: duckdb.DuckDBPyConnection, select_sql: str, target: Path)
         raise FileExistsError(f"{target} already exists; bronze files are never overwritten")
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")
-    con.execute(
-        f"COPY ({select_sql}) TO {quote_literal(str(temporary))} "
-        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
-    )
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
+    try:
+        con.execute(
+            f"COPY ({select_sql}) TO {quote_literal(str(temporary))} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        )
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # a half-written file (a full disk) is not kept
+        raise
     os.replace(temporary, target)
     return target.stat().st_size
 
@@ -116,13 +124,19 @@ def _empty_select(columns: dict[str, str]) -> str:
 
 
 def _typed_select(
-    columns: dict[str, str], source: str, aliases: dict[str, tuple[str, ...]] | None = None
+    columns: dict[str, str],
+    source: str,
+    aliases: dict[str, tuple[str, ...]] | None = None,
+    missing: dict[str, str] | None = None,
 ) -> str:
     """Cast each column to its type; a column also written under an earlier name (`aliases`,
-    only those present in the files) is read from whichever name a load used."""
+    only those present in the files) is read from whichever name a load used; a column no file
+    has yet (`missing`) reads as the SQL value given (NULL when absent)."""
     aliases = aliases or {}
 
     def value(name: str) -> str:
+        if missing is not None and name in missing:
+            return missing[name]
         names = [_q(name), *(_q(alias) for alias in aliases.get(name, ()))]
         return names[0] if len(names) == 1 else f"coalesce({', '.join(names)})"
 
@@ -150,6 +164,25 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quarantine_select(
+    con: duckdb.DuckDBPyConnection, settings: Settings, entity: str | None = None
+) -> str:
+    """SQL over every quarantine file (of one entity), typed, whatever release wrote them."""
+    root = settings.bronze_dir / "_quarantine"
+    folder = "*" if entity is None else entity
+    if not any(root.glob(f"{folder}/*.parquet")):
+        return _empty_select(QUARANTINE_COLUMNS)
+    pattern = quote_literal(str(root / folder / "*.parquet"))
+    source = f"read_parquet({pattern}, union_by_name=true)"
+    present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    missing = {
+        name: _QUARANTINE_DEFAULTS.get(name, "NULL")
+        for name in QUARANTINE_COLUMNS
+        if name not in present
+    }
+    return _typed_select(QUARANTINE_COLUMNS, source, missing=missing)
+
+
 def register_bronze_views(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Create schema `bronze` with one view per entity, plus `quarantine` and `load_manifest`.
 
@@ -168,13 +201,7 @@ def register_bronze_views(con: duckdb.DuckDBPyConnection, settings: Settings) ->
             sql = _empty_select(columns)
         con.execute(f"CREATE OR REPLACE VIEW bronze.{_q(name)} AS {sql}")
 
-    quarantine_root = settings.bronze_dir / "_quarantine"
-    if quarantine_root.is_dir() and any(quarantine_root.glob("*/*.parquet")):
-        pattern = quote_literal(str(quarantine_root / "*" / "*.parquet"))
-        sql = _typed_select(QUARANTINE_COLUMNS, f"read_parquet({pattern}, union_by_name=true)")
-    else:
-        sql = _empty_select(QUARANTINE_COLUMNS)
-    con.execute(f"CREATE OR REPLACE VIEW bronze.quarantine AS {sql}")
+    con.execute(f"CREATE OR REPLACE VIEW bronze.quarantine AS {quarantine_select(con, settings)}")
 
     path = manifest_path(settings)
     if path.is_file() and path.stat().st_size:

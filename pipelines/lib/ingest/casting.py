@@ -9,28 +9,41 @@ The table `checked` keeps, per landing row, the trimmed text (`_v_<col>`), the t
 (`<col>`) and the first problem with it (`_p_<col>`, NULL when fine). `problems` then holds one row
 per (line, column) problem, plus duplicate keys, unknown references and broken row rules, each
 with the name of the rule it broke (`rule`: `<column>.missing`, `<column>.invalid`,
-`<column>.unknown`, `key.duplicate` or a contract row rule); every value of an entity holding
-personal data is redacted (redaction.py).
+`<column>.unknown`, `key.duplicate` or a contract row rule), and the rows an `exclude_when`
+predicate of kam.yml matches (`rule` = `exclude_when`); every value of an entity holding personal
+data is redacted (redaction.py).
+
+Derived columns (kam.yml `sources.<entity>.derived`) are computed in the same pass: each
+expression reads the row as parsed from the file (text columns as trimmed text, other columns
+typed, plus `_line` and `_file`), its value replaces the column's, and it is then checked by the
+same rules as a delivered value; every problem with it names the expression.
 
 What a value may be comes from the contract and the settings together (`ValueRules`): a
-configurable vocabulary is the settings' list, and an account without a country is in the
-configured default country.
+configurable vocabulary is the settings' list, an account without a country is in the configured
+default country, and an event time may not lie after the run date plus a tolerance.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import duckdb
 
 from pipelines.lib import cnpj
 from pipelines.lib.config import ParseFormat, SourceSpec
+from pipelines.lib.config_schema import ExcludeWhen
 from pipelines.lib.contract import Column, Entity
-from pipelines.lib.ingest.readers import quote_literal
 from pipelines.lib.ingest.redaction import shown_sql
+from pipelines.lib.sql_text import ident, quote_literal
+
+# What happened to a row with a problem: kept aside as a bad row, or left out on purpose (kam.yml
+# `rules: {<rule>: exclude}` or `exclude_when`). Both are stored in the quarantine table.
+QUARANTINED = "quarantined"
+EXCLUDED = "excluded"
+EXCLUDE_WHEN_RULE = "exclude_when"
 
 # Parquet and XLSX carry typed values; the readers render them as ISO text read with this format.
 ISO_FORMAT = ParseFormat(
@@ -63,10 +76,13 @@ COUNTRY_COLUMN = "country"
 
 @dataclass(frozen=True)
 class ValueRules:
-    """What the settings add to the contract's rules: vocabularies and the default country."""
+    """What the settings add to the contract's rules: vocabularies, the default country, and the
+    latest date an event time may carry (the run date plus `future_tolerance_days`)."""
 
     vocabularies: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
     default_country: str = "BR"
+    latest_event_date: dt.date | None = None
+    run_date: dt.date | None = None
 
     def allowed(self, column: Column) -> tuple[str, ...] | None:
         if column.allowed is not None:
@@ -90,10 +106,6 @@ def parse_format_for(kind: str, source: SourceSpec) -> ParseFormat:
         )
         return replace(ISO_FORMAT, date_formats=dates, timestamp_formats=stamps)
     return ISO_FORMAT
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_list(values: tuple[str, ...] | list[str]) -> str:
@@ -249,36 +261,68 @@ def _range_text(column: Column) -> str:
 
 
 def problem_expression(
-    column: Column, entity: Entity, fmt: ParseFormat, rules: ValueRules | None = None
+    column: Column,
+    entity: Entity,
+    fmt: ParseFormat,
+    rules: ValueRules | None = None,
+    derived_from: str | None = None,
 ) -> str:
-    """SQL giving the first problem with one value in plain words, or NULL when it is fine."""
+    """SQL giving the first problem with one value in plain words, or NULL when it is fine.
+
+    `derived_from` is the expression a derived column was computed by: every problem names it.
+    """
+    rules = rules or ValueRules()
     value = ident(f"_v_{column.name}")
     typed = ident(column.name)
+    suffix = f" (derived: {derived_from})" if derived_from is not None else ""
     if column.name in entity.key:
-        missing = f"'missing key value (key: {', '.join(entity.key)})'"
+        missing: str | None = f"missing key value (key: {', '.join(entity.key)})"
     elif column.required:
-        missing = "'missing required value'"
+        missing = "missing required value"
     else:
-        missing = "NULL"
-    branches = [f"WHEN {value} IS NULL THEN {missing}"]
-    branches.extend(_overflow_branches(column, fmt, value, typed))
-    expected = expected_text(column, fmt, rules)
-    branches.append(f"WHEN {typed} IS NULL THEN {quote_literal(expected)}")
+        missing = None
+    branches = [f"WHEN {value} IS NULL THEN {_reason(missing, suffix)}"]
+    if derived_from is not None and not _is_text(column):
+        expected = f"the expression's value cannot be read as {column.type}"
+    else:
+        # A delivered number written right but too large for the type says so.
+        branches.extend(_overflow_branches(column, fmt, value, typed))
+        expected = expected_text(column, fmt, rules)
+    branches.append(f"WHEN {typed} IS NULL THEN {_reason(expected, suffix)}")
     if column.minimum is not None:
         branches.append(
-            f"WHEN {typed} < {column.minimum!r} THEN {quote_literal(_range_text(column))}"
+            f"WHEN {typed} < {column.minimum!r} THEN {_reason(_range_text(column), suffix)}"
         )
     if column.maximum is not None:
         branches.append(
-            f"WHEN {typed} > {column.maximum!r} THEN {quote_literal(_range_text(column))}"
+            f"WHEN {typed} > {column.maximum!r} THEN {_reason(_range_text(column), suffix)}"
         )
     if column.pattern:
         pattern = column.pattern.removeprefix("^").removesuffix("$")
         branches.append(
             f"WHEN NOT regexp_full_match({typed}, {quote_literal(pattern)}) "
-            f"THEN {quote_literal(f'expected text matching {column.pattern}')}"
+            f"THEN {_reason(f'expected text matching {column.pattern}', suffix)}"
+        )
+    if column.is_event_time and rules.latest_event_date is not None:
+        latest = rules.latest_event_date.isoformat()
+        run_date = (rules.run_date or rules.latest_event_date).isoformat()
+        future = (
+            f"in the future: later than {latest} (the run date {run_date} plus "
+            "ingest.future_tolerance_days in kam.yml); an event date cannot lie ahead of the run"
+        )
+        branches.append(
+            f"WHEN CAST({typed} AS DATE) > DATE {quote_literal(latest)} "
+            f"THEN {_reason(future, suffix)}"
         )
     return "CASE " + " ".join(branches) + " END"
+
+
+def _reason(text: str | None, suffix: str) -> str:
+    return "NULL" if text is None else quote_literal(text + suffix)
+
+
+def _is_text(column: Column) -> bool:
+    return column.type.upper() in ("VARCHAR", "TEXT")
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
@@ -290,6 +334,20 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
         con.create_function("kam_cnpj_is_valid", cnpj.is_valid, ["VARCHAR"], "BOOLEAN")
 
 
+def _trimmed(value: str) -> str:
+    """Trimmed text, NULL when empty; trimming only values with white space at an edge."""
+    return (
+        f"nullif(CASE WHEN regexp_matches({value}, {_EDGE_WHITESPACE}) "
+        f"THEN trim({value}, {_WHITESPACE}) ELSE {value} END, '')"
+    )
+
+
+def _as_delivered(column: Column, fmt: ParseFormat, rules: ValueRules | None) -> str:
+    """A column as a derived expression reads it: trimmed text, or typed by the declared format."""
+    value = ident("_v_" + column.name)
+    return value if _is_text(column) else type_expression(column, fmt, value, rules)
+
+
 def build_checked(
     con: duckdb.DuckDBPyConnection,
     raw: str,
@@ -297,29 +355,74 @@ def build_checked(
     entity: Entity,
     fmt: ParseFormat,
     rules: ValueRules | None = None,
+    derived: Mapping[str, str] | None = None,
 ) -> None:
-    """Create `checked` from the all-text table `raw`: trimmed text, typed values, problems."""
+    """Create `checked` from the all-text table `raw`: trimmed text, typed values, problems.
+
+    `derived` maps contract columns to SQL expressions (kam.yml `derived`). An expression reads
+    the row as the file delivered it: text columns as trimmed text, other columns typed (the
+    declared format applied), plus `_line` and `_file`. Its value replaces the column's: a text
+    result goes through the column's text rules (vocabulary, country), any other is cast to the
+    column's type; either way the same row rules then apply.
+    """
     register_functions(con)
+    derived = dict(derived or {})
     trimmed = ", ".join(
-        f"nullif(CASE WHEN regexp_matches({ident(c.name)}, {_EDGE_WHITESPACE}) "
-        f"THEN trim({ident(c.name)}, {_WHITESPACE}) ELSE {ident(c.name)} END, '') "
-        f"AS {ident('_v_' + c.name)}"
-        for c in entity.columns
-    )
-    typed = ", ".join(
-        f"{type_expression(c, fmt, ident('_v_' + c.name), rules)} AS {ident(c.name)}"
-        for c in entity.columns
+        f"{_trimmed(ident(c.name))} AS {ident('_v_' + c.name)}" for c in entity.columns
     )
     problems = ", ".join(
-        f"{problem_expression(c, entity, fmt, rules)} AS {ident('_p_' + c.name)}"
+        f"{problem_expression(c, entity, fmt, rules, derived.get(c.name))} "
+        f"AS {ident('_p_' + c.name)}"
         for c in entity.columns
     )
+    if not derived:
+        typed = ", ".join(
+            f"{type_expression(c, fmt, ident('_v_' + c.name), rules)} AS {ident(c.name)}"
+            for c in entity.columns
+        )
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {checked} AS
+            WITH trimmed AS (SELECT _file, _line, {trimmed} FROM {raw}),
+            typed AS (SELECT *, {typed} FROM trimmed)
+            SELECT *, {problems} FROM typed
+            """
+        )
+        return
+    # The row as delivered, under the contract's names: what the expressions read.
+    as_delivered = ", ".join(
+        f"{_as_delivered(c, fmt, rules)} AS {ident(c.name)}" for c in entity.columns
+    )
+    computed = ", ".join(
+        f"({expression}) AS {ident('_d_' + name)}" for name, expression in derived.items()
+    )
+    # Each derived column's text (for messages and the missing check) and typed value.
+    texts = []
+    typed_columns = []
+    for c in entity.columns:
+        value = ident("_v_" + c.name)
+        if c.name not in derived:
+            texts.append(f"{value}")
+            typed_columns.append(f"{type_expression(c, fmt, value, rules)} AS {ident(c.name)}")
+            continue
+        result = ident("_d_" + c.name)
+        texts.append(f"{_trimmed(f'CAST({result} AS VARCHAR)')} AS {value}")
+        if _is_text(c):
+            typed_columns.append(f"{type_expression(c, fmt, value, rules)} AS {ident(c.name)}")
+        else:
+            typed_columns.append(f"try_cast({result} AS {c.type}) AS {ident(c.name)}")
+    delivered_names = ", ".join(ident(c.name) for c in entity.columns)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {checked} AS
         WITH trimmed AS (SELECT _file, _line, {trimmed} FROM {raw}),
-        typed AS (SELECT *, {typed} FROM trimmed)
-        SELECT *, {problems} FROM typed
+        delivered AS (SELECT *, {as_delivered} FROM trimmed),
+        derived AS (SELECT * EXCLUDE ({delivered_names}), {computed} FROM delivered),
+        texts AS (SELECT _file, _line, {", ".join(texts)},
+                         {", ".join(ident("_d_" + name) for name in derived)} FROM derived),
+        typed AS (SELECT *, {", ".join(typed_columns)} FROM texts)
+        SELECT * EXCLUDE ({", ".join(ident("_d_" + name) for name in derived)}), {problems}
+        FROM typed
         """
     )
 
@@ -330,8 +433,10 @@ def build_problems(
     problems: str,
     entity: Entity,
     parent_keys: dict[str, str],
+    exclude_when: Sequence[ExcludeWhen] = (),
 ) -> None:
-    """One row per problem: value problems, duplicate keys (later rows), unknown references.
+    """One row per problem: value problems, duplicate keys (later rows), unknown references,
+    and rows an `exclude_when` predicate matches.
 
     `parent_keys` maps a referencing column to a table holding the parent's known keys (`key`).
     """
@@ -360,6 +465,12 @@ def build_problems(
             f"WHERE coalesce({row_rule.breaks_when}, false)"
         )
     _duplicate_keys(con, checked, problems, entity)
+    for rule in exclude_when:
+        con.execute(
+            f"INSERT INTO {problems} SELECT _file, _line, NULL, NULL, "
+            f"{quote_literal(rule.reason)}, {quote_literal(EXCLUDE_WHEN_RULE)} FROM {checked} "
+            f"WHERE coalesce(({rule.when}), false)"
+        )
     for column_name, table in parent_keys.items():
         parent = entity.references[column_name]
         column = entity.column(column_name)
@@ -419,3 +530,25 @@ def _duplicate_keys(
         """
     )
     con.execute(f"DROP TABLE {repeated}")
+
+
+def build_dispositions(
+    con: duckdb.DuckDBPyConnection, problems: str, lines: str, excluded_rules: Sequence[str]
+) -> None:
+    """One row per line with a problem: `excluded` when any of its problems is a rule kam.yml
+    excludes (or an `exclude_when` match), else `quarantined`.
+
+    Exclusion wins over quarantine: a row kam.yml says is not ours to load (a counter sale without
+    an account) is not loaded whatever else is wrong with it, and is not a bad row.
+    """
+    names = [EXCLUDE_WHEN_RULE, *excluded_rules]
+    listed = ", ".join(quote_literal(name) for name in names)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {lines} AS
+        SELECT _file, _line,
+               CASE WHEN bool_or(rule IN ({listed})) THEN {quote_literal(EXCLUDED)}
+                    ELSE {quote_literal(QUARANTINED)} END AS disposition
+        FROM {problems} GROUP BY _file, _line
+        """
+    )

@@ -1,17 +1,15 @@
-"""Finding landing files, hashing them, and an invoice file's delivery period from its name."""
+"""Finding landing files, telling whether they may be read, and a file's delivery period."""
 
 from __future__ import annotations
 
-import hashlib
+import os
 import re
 from pathlib import Path
 
 from pipelines.lib.config import Settings
+from pipelines.lib.contract import ENTITIES
 from pipelines.lib.contract import entity as contract_entity
-from pipelines.lib.ingest.errors import IngestError
 from pipelines.lib.ingest.workbooks import find_sheet
-
-_CHUNK = 1024 * 1024
 
 # Most specific first: a daily stamp (with or without dashes) before a monthly one.
 _PERIOD_PATTERNS = (
@@ -25,21 +23,62 @@ def discover_files(settings: Settings, entity: str) -> list[Path]:
     """Landing files of `entity` per its configured globs, sorted by path.
 
     A workbook matched by the glob is a source for the entity only when it has one of the entity's
-    sheets (one plan workbook feeds objectives, actions, swot and tier overrides).
+    sheets (one plan workbook feeds objectives, actions, swot and tier overrides). A symbolic link
+    that leads outside the landing folder is listed (and refused by the loader, by name): it must
+    not vanish silently, and it must not be opened.
     """
     contract_entity(entity)  # unknown entity -> clear KeyError
     source = settings.sources[entity]
+    guard = LandingGuard(settings.landing)
     found: set[Path] = set()
     for pattern in source.paths:
         for path in settings.landing.glob(pattern):
-            if path.is_file() and not path.name.startswith((".", "~$")):
+            if path.name.startswith((".", "~$")):
+                continue
+            if path.is_file() or (path.is_symlink() and guard.leads_outside(path)):
                 found.add(path)
     files = []
     for path in sorted(found):
-        if path.suffix.lower() in (".xlsx", ".xlsm") and not _has_sheet(path, source.sheets):
+        if (
+            path.suffix.lower() in (".xlsx", ".xlsm")
+            and not guard.leads_outside(path)
+            and not _has_sheet(path, source.sheets)
+        ):
             continue
         files.append(path)
     return files
+
+
+class LandingGuard:
+    """Tells whether a path leads outside the landing folder (a symbolic link, or a path through
+    one): reading it would expose whatever file it points at (`/etc/passwd` once).
+
+    Each folder is resolved once, so checking ~1,500 daily files costs one `lstat` each.
+    """
+
+    def __init__(self, landing: Path) -> None:
+        self.root = landing.resolve()
+        self._folder_outside: dict[Path, bool] = {}
+
+    def leads_outside(self, path: Path) -> bool:
+        if os.path.islink(path):
+            return self._outside(path)
+        parent = path.parent
+        outside = self._folder_outside.get(parent)
+        if outside is None:
+            outside = self._folder_outside[parent] = self._outside(parent)
+        return outside
+
+    def _outside(self, path: Path) -> bool:
+        try:
+            return not path.resolve(strict=False).is_relative_to(self.root)
+        except (OSError, RuntimeError):  # a loop of links
+            return True
+
+
+def leads_outside_landing(path: Path, settings: Settings) -> bool:
+    """True for a path that leads outside the landing folder (see LandingGuard)."""
+    return LandingGuard(settings.landing).leads_outside(path)
 
 
 def _has_sheet(path: Path, candidates: tuple[str, ...]) -> bool:
@@ -49,11 +88,11 @@ def _has_sheet(path: Path, candidates: tuple[str, ...]) -> bool:
         return True
 
 
-def delivery_period(path: Path) -> str:
-    """'YYYY-MM-DD' (daily file) or 'YYYY-MM' (monthly file) from an invoice file's name.
+def delivery_period(path: Path) -> str | None:
+    """'YYYY-MM-DD' (daily file) or 'YYYY-MM' (monthly file) from a periodic file's name.
 
-    The period decides which earlier load a re-delivered file supersedes, so a name without one is
-    an error rather than a guess.
+    None when the name carries no period: such a file (a whole history, a quarter) covers the
+    months of its lines' period column, each line placed in its own month (docs/ingest.md).
     """
     name = Path(path).name
     for pattern, kind in _PERIOD_PATTERNS:
@@ -69,23 +108,48 @@ def delivery_period(path: Path) -> str:
                 continue
             return f"{year:04d}-{month:02d}-{day:02d}"
         return f"{year:04d}-{month:02d}"
-    raise IngestError(
-        f"{name}: cannot tell which delivery period this invoice file covers; expected a date "
-        "in its name like invoice_lines_2025-01-31.csv (daily), 20250131 or 2025-01 (monthly)"
-    )
+    return None
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+def landing_months(settings: Settings) -> list[str]:
+    """The delivery months ('YYYY-MM') of every periodic entity's landing files, oldest first.
+
+    A file with a period in its name belongs to that month. A file without one belongs to every
+    month its lines cover: known once it was loaded (the manifest records them), so a new such
+    file adds its months after its first load. These are the monthly Dagster partitions.
+    """
+    from pipelines.lib.ingest.history import LoadHistory  # the manifest, only when asked
+    from pipelines.lib.ingest.manifest import read_manifest
+
+    months: set[str] = set()
+    for name, spec in ENTITIES.items():
+        if not spec.is_periodic:
+            continue
+        spans = []
+        for path in discover_files(settings, name):
+            period = delivery_period(path)
+            if period is None:
+                spans.append(relative_name(path, settings))
+            else:
+                months.add(period[:7])
+        if spans:
+            history = LoadHistory.from_records(read_manifest(settings, name))
+            for rel in spans:
+                record = history.current(rel) or {}
+                months.update(record.get("periods") or ())
+    return sorted(months)
 
 
 def relative_name(path: Path, settings: Settings) -> str:
-    """Landing path relative to the landing folder, with forward slashes (stable across OSes)."""
-    try:
-        return path.resolve().relative_to(settings.landing.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """Landing path relative to the landing folder, with forward slashes (stable across OSes).
+
+    The path as found, not where a link inside the folder leads: a file is known by its name.
+    """
+    path = Path(path)
+    if path.is_relative_to(settings.landing):  # what the glob returns: no resolving needed
+        return path.relative_to(settings.landing).as_posix()
+    root = settings.landing.resolve()
+    for candidate in (path, path.resolve()):
+        if candidate.is_relative_to(root):
+            return candidate.relative_to(root).as_posix()
+    return path.as_posix()

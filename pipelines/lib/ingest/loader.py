@@ -1,15 +1,18 @@
 """`ingest_entity`: landing files of one entity -> bronze loads, quarantine and manifest records.
 
-Steps per call: set aside orphaned bronze files, find the entity's landing files, skip content
-already loaded (sha256, under any name), check each new file's header, read the new files in
-batches (one DuckDB scan per batch), type and check them in SQL, then per file either load its
-valid rows (quarantining the bad ones) or fail it whole when too many rows are bad.
+Steps per call: set aside orphaned bronze files, find the entity's landing files (refusing links
+that lead outside the landing folder), skip what bronze already holds (history.py), put the new
+files in delivery order, check each one's header, then load them in batches (batch_load.py: one
+DuckDB scan, typing, derived columns and rules in SQL, bronze and quarantine written, every file
+reconciled). Last, the entity's bad-row policy is judged over the whole call (policy.py): when it
+fails, every load of the call is withdrawn.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -18,33 +21,31 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.config import Settings
-from pipelines.lib.contract import DELIVERY_PERIOD_COLUMN, ENTITIES, Entity
+from pipelines.lib.content_hash import HashCache
+from pipelines.lib.contract import ENTITIES, Entity
 from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest import bronze
+from pipelines.lib.ingest.batch_load import load_batch
 from pipelines.lib.ingest.casting import (
     ValueRules,
-    build_checked,
-    build_problems,
     ident,
-    parse_format_for,
 )
-from pipelines.lib.ingest.errors import IngestError
-from pipelines.lib.ingest.files import delivery_period, discover_files, relative_name, sha256_file
-from pipelines.lib.ingest.manifest import append_records, read_manifest
+from pipelines.lib.ingest.errors import DiskFullError, disk_full
+from pipelines.lib.ingest.files import (
+    LandingGuard,
+    delivery_period,
+    discover_files,
+    relative_name,
+)
+from pipelines.lib.ingest.history import LoadHistory
+from pipelines.lib.ingest.manifest import append_records, manifest_record, read_manifest
+from pipelines.lib.ingest.policy import judge_policy
 from pipelines.lib.ingest.readers import (
     LandingFile,
-    drop_relation,
     prepare_csv,
     prepare_parquet,
     prepare_xlsx,
-    quote_literal,
-    raw_table_sql,
-    read_csv_files,
-    read_parquet_files,
-    read_xlsx_files,
 )
-from pipelines.lib.ingest.reconcile import quarantine_swallowed, unreconciled_message
-from pipelines.lib.ingest.rejection import REJECTED
 from pipelines.lib.ingest.report import (
     EMPTY,
     FAILED,
@@ -54,11 +55,14 @@ from pipelines.lib.ingest.report import (
     IngestReport,
 )
 from pipelines.lib.ingest.workbooks import missing_sheet_message, workbooks_without_sheet
+from pipelines.lib.sql_text import quote_literal
 
-# A batch of invoice files is read by one DuckDB scan and written as one bronze Parquet file;
+# A batch of periodic files is read by one DuckDB scan and written as one bronze Parquet file;
 # the budget bounds the memory one batch needs (DuckDB spills beyond memory_limit anyway).
 BATCH_BYTES = 128 * 1024 * 1024
-_SAMPLE_PROBLEMS = 5
+# A derived expression with a window (`... over (partition by invoice_id order by _line)`) must
+# see the rows of one file only, so its files are read one per batch.
+_WINDOW = re.compile(r"\bover\s*\(", re.IGNORECASE)
 
 Log = Callable[[str], None]
 
@@ -70,112 +74,237 @@ def ingest_entity(
     months: Sequence[str] | None = None,
     force: bool = False,
     log: Log | None = None,
+    today: dt.date | None = None,
+    baseline: Settings | None = None,
 ) -> IngestReport:
     """Load the entity's new landing files into bronze and report file by file.
 
-    `months` ('YYYY-MM') restricts invoice_lines to files whose delivery period falls in them (the
-    monthly Dagster partitions); `force` reloads content loaded before as a new, superseding load.
+    `months` ('YYYY-MM') restricts a periodic entity to those months (the monthly Dagster
+    partitions): files whose name carries another period are left alone, and a forced reload of
+    a file without a period in its name reloads only its lines of those months. `force` reloads
+    content loaded before as a new, superseding load. `today` is the run date (UTC) that event
+    times are checked against. `baseline` is the real home of a dry run (`kam check`): its
+    manifest and bronze say what is loaded already and which keys exist, while everything this
+    call writes goes under `settings.home`, a throwaway folder.
     Failures are reported, not raised: call `report.raise_for_failures()` to stop a run on them.
+    A full disk is raised (DiskFullError), never reported as bad input.
     """
     contract = contract_entity(entity)
     say = log or (lambda message: None)
+    today = today or dt.datetime.now(dt.UTC).date()
     report = IngestReport(entity=entity)
-
-    for orphan in bronze.set_aside_orphans(settings, entity):
-        say(f"{entity}: set aside {orphan.name}: written by a load the manifest never recorded")
-
-    records = read_manifest(settings, entity)
-    loaded_hashes: set[str] = set()
-    for record in records:  # oldest first: a later rejection withdraws an earlier load
-        if record.get("status") == LOADED:
-            loaded_hashes.add(record["sha256"])
-        elif record.get("status") == REJECTED:
-            loaded_hashes.discard(record["sha256"])
-    known_hashes = {(r["file"], r.get("size"), r.get("mtime_ns")): r["sha256"] for r in records}
-    recorded_empty = {(r["file"], r["sha256"]) for r in records if r.get("status") == EMPTY}
-    wanted_months = set(months or ()) if entity == "invoice_lines" else set()
-
-    candidates: list[LandingFile] = []
-    seen_this_call: set[str] = set()
     new_records: list[dict] = []
-    for path in discover_files(settings, entity):
-        rel = relative_name(path, settings)
-        stat = path.stat()
-        period = None
-        if entity == "invoice_lines":
-            try:
-                period = delivery_period(path)
-            except IngestError as error:
-                _fail_early(
-                    report, new_records, rel, "", stat, str(error).replace(path.name, rel, 1)
-                )
-                continue
-            if wanted_months and period[:7] not in wanted_months:
-                continue
-        sha = known_hashes.get((rel, stat.st_size, stat.st_mtime_ns)) or sha256_file(path)
-        landing = LandingFile(path, rel, sha, stat.st_size, stat.st_mtime_ns, period)
-        if stat.st_size == 0:
-            _record_empty(
-                report, new_records, recorded_empty, landing, "the file is empty (0 bytes)"
-            )
-            continue
-        if (sha in loaded_hashes and not force) or sha in seen_this_call:
-            report.files.append(
-                FileLoad(
-                    rel,
-                    sha,
-                    stat.st_size,
-                    SKIPPED_DUPLICATE,
-                    delivery_period=period,
-                    message=f"{rel}: same content as a file already loaded; skipped",
-                )
-            )
-            continue
-        seen_this_call.add(sha)
-        candidates.append(landing)
-
-    _check_workbook_sheets(settings, contract, records, report, new_records, say)
-
     workdir = settings.build_dir / "tmp" / f"ingest-{os.getpid()}-{entity}"
     try:
-        ready = _prepare(candidates, settings, contract, workdir, report, new_records)
-        if ready:
-            with _connect(settings) as con:
-                parents = _parent_keys(con, settings, contract)
-                if isinstance(parents, str):
-                    for landing in ready:
-                        _fail_early(
-                            report,
-                            new_records,
-                            landing.rel,
-                            landing.sha256,
-                            landing,
-                            f"{landing.rel}: {parents}",
-                            landing.period,
-                        )
-                else:
-                    for batch in _batches(ready, entity):
-                        batch_records = _load_batch(con, settings, contract, batch, parents, report)
-                        append_records(settings, batch_records)
-                        # Clean files are summed up per batch (a first load has ~1,500 daily
-                        # files); a file with quarantined rows or a failure gets its own line.
-                        for record in batch_records:
-                            if record["status"] != LOADED or record.get("rows_quarantined"):
-                                say(_log_line(record))
-                        clean = [r for r in batch_records if r["status"] == LOADED]
-                        if clean:
-                            rows = sum(r.get("rows_loaded") or 0 for r in clean)
-                            say(f"{entity}: {len(clean)} file(s) loaded, {rows:,} row(s)")
+        for orphan in bronze.set_aside_orphans(settings, entity):
+            say(f"{entity}: set aside {orphan.name}: written by a load the manifest never recorded")
+        _ingest(
+            settings, contract, report, new_records, months, force, say, today, baseline, workdir
+        )
+    except (OSError, duckdb.Error) as error:
+        full = disk_full(error, settings.bronze_dir)
+        if full is None:
+            raise
+        raise full from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        append_records(settings, new_records)
+        _append_safely(settings, new_records)
     for record in new_records:
         say(_log_line(record))
     say(report.summary())
     return report
 
 
+def _ingest(
+    settings: Settings,
+    contract: Entity,
+    report: IngestReport,
+    new_records: list[dict],
+    months: Sequence[str] | None,
+    force: bool,
+    say: Log,
+    today: dt.date,
+    baseline: Settings | None,
+    workdir: Path,
+) -> None:
+    entity = contract.name
+    records = read_manifest(baseline, entity) if baseline is not None else []
+    records += read_manifest(settings, entity)
+    history = LoadHistory.from_records(records)
+    cache = HashCache.load(_hash_cache_path(baseline or settings, entity))
+    cache.path = _hash_cache_path(settings, entity)
+    wanted = set(months or ()) if contract.is_periodic else set()
+    report.home = settings.home
+
+    found = discover_files(settings, entity)
+    guard = LandingGuard(settings.landing)
+    names = {path: relative_name(path, settings) for path in found}
+    candidates: list[LandingFile] = []
+    restrictions: dict[str, frozenset[str]] = {}
+    for path in found:
+        rel = names[path]
+        if guard.leads_outside(path):
+            _fail_early(
+                report,
+                new_records,
+                LandingFile(path, rel, "", 0, 0),
+                f"{rel}: a symbolic link to a file outside the landing folder; refused, nothing "
+                "of it was read (copy the file into the landing folder instead)",
+            )
+            continue
+        stat = path.stat()
+        period = delivery_period(path) if contract.is_periodic else None
+        if wanted and period is not None and period[:7] not in wanted:
+            continue
+        landing = LandingFile(
+            path, rel, cache.sha256(rel, path, stat), stat.st_size, stat.st_mtime_ns, period
+        )
+        if stat.st_size == 0:
+            _record_empty(report, new_records, history, landing, "the file is empty (0 bytes)")
+            continue
+        if not force and history.current_sha(rel) == landing.sha256:
+            load_id = (history.current(rel) or {}).get("load_id")
+            _skip(report, landing, f"{rel}: unchanged since it was loaded (load {load_id})")
+            continue
+        if force and wanted and _is_span(contract, landing):
+            restrictions[rel] = frozenset(wanted)
+        candidates.append(landing)
+    cache.keep_only(set(names.values()))
+    cache.save()
+
+    candidates = _in_delivery_order(candidates, contract, history, report, new_records, force)
+    _check_workbook_sheets(settings, contract, history, report, new_records, say)
+    source = settings.sources[entity]
+    ready = _prepare(candidates, settings, contract, workdir, report, new_records)
+    if ready:
+        with _connect(settings) as con:
+            parents = _parent_keys(con, settings, baseline, contract)
+            if isinstance(parents, str):
+                for landing in ready:
+                    _fail_early(report, new_records, landing, f"{landing.rel}: {parents}")
+            else:
+                rules = ValueRules(
+                    settings.vocabularies,
+                    settings.default_country,
+                    latest_event_date=today + dt.timedelta(days=settings.future_tolerance_days),
+                    run_date=today,
+                )
+                for batch in _batches(ready, contract, source.derived):
+                    batch_records = load_batch(
+                        con, settings, contract, batch, parents, rules, restrictions, report
+                    )
+                    append_records(settings, batch_records)
+                    _log_batch(entity, batch_records, say)
+    judge_policy(settings, contract, report)
+    never_loaded = not report.loaded and not history.has_standing_loads
+    if contract.is_required and never_loaded and not report.failed:
+        report.problems.append(
+            f"required, but nothing was ever loaded: no landing file with rows matches "
+            f"{', '.join(source.paths)} in {settings.landing} (sources.{entity}.paths in kam.yml)"
+        )
+
+
 # --------------------------------------------------------------------------------------------------
+# Which files are loaded, and in which order
+
+
+def _is_span(contract: Entity, landing: LandingFile) -> bool:
+    """A periodic entity's file whose name carries no period: its lines say which months."""
+    return contract.is_periodic and landing.period is None
+
+
+def _in_delivery_order(
+    candidates: list[LandingFile],
+    contract: Entity,
+    history: LoadHistory,
+    report: IngestReport,
+    new_records: list[dict],
+    force: bool,
+) -> list[LandingFile]:
+    """Candidates in the order they were delivered (file time, then name); the later wins.
+
+    A new file is skipped as a copy only when its content is what the entity's latest load
+    carries for the same slot (the same period, or the entity for snapshot entities) and no
+    other file of this call loads before it: then loading it would change nothing. The skip is
+    recorded with that load's id, so the copy counts as holding that content from then on and
+    is never loaded later over a newer delivery.
+    """
+    ordered = sorted(candidates, key=lambda f: (f.mtime_ns, f.rel))
+    if force:
+        return ordered
+    latest = history.latest_load()
+    carried = {
+        (_slot(contract, record.get("delivery_period")), record["sha256"]): record["load_id"]
+        for record in latest
+    }
+    kept: list[LandingFile] = []
+    for landing in ordered:
+        slot = _slot(contract, landing.period)
+        load_id = carried.get((slot, landing.sha256)) if slot is not None else None
+        if load_id is None or kept:
+            kept.append(landing)
+            continue
+        what = "period" if contract.is_periodic else "entity"
+        load = FileLoad(
+            landing.rel,
+            landing.sha256,
+            landing.size,
+            SKIPPED_DUPLICATE,
+            load_id=load_id,
+            delivery_period=landing.period,
+            message=f"{landing.rel}: same content as the latest load of this {what} "
+            f"(load {load_id}); skipped",
+        )
+        report.files.append(load)
+        new_records.append(manifest_record(contract.name, landing, load, _utc_now(), None))
+    return kept
+
+
+def _slot(contract: Entity, period: str | None) -> str | None:
+    """What a load replaces: its period (periodic), everything (snapshot), or None for a file
+    without a period in its name, which is never taken for a copy of another."""
+    return period if contract.is_periodic else "*"
+
+
+def _batches(
+    files: list[LandingFile], contract: Entity, derived: dict[str, str]
+) -> list[list[LandingFile]]:
+    """Group files (already in delivery order) into loads.
+
+    Periodic files of one format share a load up to BATCH_BYTES, but never two files of the same
+    delivery period: "latest load per period wins" downstream needs them in successive loads. A
+    file without a period in its name is a load of its own (its months overlap other files'),
+    and so is every file when a derived column uses a window. Snapshot entities load file by
+    file, so "latest version per key" never ties.
+    """
+    windowed = any(_WINDOW.search(expression) for expression in derived.values())
+    if not contract.is_periodic or windowed:
+        return [[f] for f in files]
+    batches: list[list[LandingFile]] = []
+    current: list[LandingFile] = []
+    periods: set[str | None] = set()
+    size = 0
+    for landing in files:
+        alone = landing.period is None
+        if current and (
+            alone
+            or current[0].period is None
+            or landing.kind != current[0].kind
+            or landing.period in periods
+            or size + landing.size > BATCH_BYTES
+        ):
+            batches.append(current)
+            current, periods, size = [], set(), 0
+        current.append(landing)
+        periods.add(landing.period)
+        size += landing.size
+    if current:
+        batches.append(current)
+    return batches
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading, typing, checking, writing
 
 
 @contextmanager
@@ -200,6 +329,29 @@ def _connect(settings: Settings):
         con.close()
 
 
+def _check_workbook_sheets(
+    settings: Settings,
+    contract: Entity,
+    history: LoadHistory,
+    report: IngestReport,
+    new_records: list[dict],
+    say: Log,
+) -> None:
+    """A workbook the entity's paths match but without its sheet fails when it delivered the
+    entity before (its old rows would be republished as current), else is a warning."""
+    source = settings.sources[contract.name]
+    for path, sheets in workbooks_without_sheet(settings.landing, source.paths, source.sheets):
+        rel = relative_name(path, settings)
+        delivered = history.current(rel) is not None
+        message = missing_sheet_message(rel, contract.name, source.sheets, sheets, delivered)
+        if delivered:
+            stat = path.stat()
+            landing = LandingFile(path, rel, "", stat.st_size, stat.st_mtime_ns)
+            _fail_early(report, new_records, landing, message)
+        else:
+            say(f"{contract.name}: warning: {message}")
+
+
 def _prepare(
     candidates: list[LandingFile],
     settings: Settings,
@@ -219,40 +371,33 @@ def _prepare(
         else:
             failure = prepare_xlsx(landing, source, contract)
         if failure:
-            _fail_early(
-                report, new_records, landing.rel, landing.sha256, landing, failure, landing.period
-            )
+            _fail_early(report, new_records, landing, failure)
         else:
             ready.append(landing)
     return ready
 
 
-def _check_workbook_sheets(settings, contract, records, report, new_records, say) -> None:
-    """A workbook the entity's paths match but without its sheet fails when it delivered the
-    entity before (its old rows would be republished as current), else is a warning."""
-    source = settings.sources[contract.name]
-    delivered = {r["file"] for r in records if r.get("status") == LOADED}
-    for path, sheets in workbooks_without_sheet(settings.landing, source.paths, source.sheets):
-        rel = relative_name(path, settings)
-        message = missing_sheet_message(rel, contract.name, source.sheets, sheets, rel in delivered)
-        if rel in delivered:
-            _fail_early(report, new_records, rel, "", path.stat(), message)
-        else:
-            say(f"{contract.name}: warning: {message}")
-
-
 def _parent_keys(
-    con: duckdb.DuckDBPyConnection, settings: Settings, contract: Entity
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    baseline: Settings | None,
+    contract: Entity,
 ) -> dict[str, str] | str:
     """Temp tables of the parent keys each reference is checked against, or why there are none.
 
     A reference to an optional entity that was never delivered is not checked: no check may
-    demand rows of an input that is not there (its marts say so instead).
+    demand rows of an input that is not there (its marts say so instead). A dry run also knows
+    the keys its real home holds.
     """
     tables: dict[str, str] = {}
     for column, parent in contract.references.items():
-        folder = bronze.entity_dir(settings, parent)
-        if not (folder.is_dir() and any(folder.glob("*.parquet"))):
+        folders = [bronze.entity_dir(s, parent) for s in (settings, baseline) if s is not None]
+        patterns = [
+            quote_literal(str(folder / "*.parquet"))
+            for folder in folders
+            if folder.is_dir() and any(folder.glob("*.parquet"))
+        ]
+        if not patterns:
             if not ENTITIES[parent].is_required:
                 continue
             return (
@@ -261,245 +406,54 @@ def _parent_keys(
             )
         key = ENTITIES[parent].key[0]
         table = f"_parent_{column}"
-        pattern = quote_literal(str(folder / "*.parquet"))
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {table} AS "
-            f"SELECT DISTINCT {ident(key)} AS key FROM read_parquet({pattern}, union_by_name=true)"
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT DISTINCT {ident(key)} AS key "
+            f"FROM read_parquet([{', '.join(patterns)}], union_by_name=true)"
         )
         tables[column] = table
     return tables
 
 
-def _batches(files: list[LandingFile], entity: str) -> list[list[LandingFile]]:
-    """Group files into loads.
-
-    Invoice files of one format share a load up to BATCH_BYTES, but never two files of the same
-    delivery period: "latest load per period wins" downstream needs them in successive loads (in
-    file-time order). Other entities load file by file, so "latest version per key" never ties.
-    """
-    if entity != "invoice_lines":
-        return [[f] for f in files]
-    batches: list[list[LandingFile]] = []
-    for kind in ("csv", "parquet", "xlsx"):
-        current: list[LandingFile] = []
-        periods: set[str | None] = set()
-        size = 0
-        ordered = sorted(
-            (f for f in files if f.kind == kind), key=lambda f: (f.period, f.mtime_ns, f.rel)
-        )
-        for landing in ordered:
-            if current and (landing.period in periods or size + landing.size > BATCH_BYTES):
-                batches.append(current)
-                current, periods, size = [], set(), 0
-            current.append(landing)
-            periods.add(landing.period)
-            size += landing.size
-        if current:
-            batches.append(current)
-    return batches
+# --------------------------------------------------------------------------------------------------
+# Records and log lines
 
 
-def _load_batch(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    contract: Entity,
-    batch: list[LandingFile],
-    parents: dict[str, str],
-    report: IngestReport,
-) -> list[dict]:
-    """Read, type, check and write one batch; return its manifest records."""
-    source = settings.sources[contract.name]
-    kind = batch[0].kind
-    drop_relation(con, "_raw")
-    con.execute(raw_table_sql("_raw", contract))
-    if kind == "csv":
-        failures = read_csv_files(con, "_raw", batch, source.format, contract)
-    elif kind == "parquet":
-        failures = read_parquet_files(con, "_raw", batch, contract)
-    else:
-        failures = read_xlsx_files(con, "_raw", batch, source, contract)
-    rules = ValueRules(settings.vocabularies, settings.default_country)
-    build_checked(con, "_raw", "_checked", contract, parse_format_for(kind, source), rules)
-    build_problems(con, "_checked", "_problems", contract, parents)
-    # Values that swallowed lines (found by readers.py) are quarantined with every record in them.
-    swallowed_records = quarantine_swallowed(
-        con, "_problems", {f.rel: f.swallowed for f in batch if f.swallowed}
-    )
-
-    read_counts = dict(
-        con.execute("SELECT _file, count(*) FROM _checked GROUP BY _file").fetchall()
-    )
-    bad_counts = dict(
-        con.execute("SELECT _file, count(DISTINCT _line) FROM _problems GROUP BY _file").fetchall()
-    )
-    for rel, records in swallowed_records.items():  # besides each swallowing row's own
-        read_counts[rel] = read_counts.get(rel, 0) + records
-        bad_counts[rel] = bad_counts.get(rel, 0) + records
-    samples: dict[str, list[str]] = {}
-    for rel, line, column, value, reason in con.execute(
-        f"""
-        SELECT _file, _line, column_name, value, reason FROM (
-            SELECT *, row_number() OVER (PARTITION BY _file ORDER BY _line, column_name) AS n
-            FROM _problems
-        ) WHERE n <= {_SAMPLE_PROBLEMS} ORDER BY _file, _line, column_name
-        """
-    ).fetchall():
-        shown = "empty" if value is None else repr(value)
-        samples.setdefault(rel, []).append(
-            f"line {line}, column {column}: {reason} (value {shown})"
-        )
-
-    load_id, loaded_at = bronze.new_load_id("".join(f.sha256 for f in batch))
-    share = settings.max_bad_row_share
-    outcomes: dict[str, FileLoad] = {}
-    for landing in batch:
-        rows = read_counts.get(landing.rel, 0)
-        bad = bad_counts.get(landing.rel, 0)
-        load = FileLoad(
+def _skip(report: IngestReport, landing: LandingFile, message: str) -> None:
+    report.files.append(
+        FileLoad(
             landing.rel,
             landing.sha256,
             landing.size,
-            LOADED,
-            rows_read=rows,
-            rows_quarantined=bad,
-            load_id=load_id,
+            SKIPPED_DUPLICATE,
             delivery_period=landing.period,
-            sample_problems=samples.get(landing.rel, []),
+            message=message,
         )
-        if landing.rel in failures:
-            load.status, load.message, load.rows_read = FAILED, failures[landing.rel], 0
-        elif unreconciled_message(landing.rel, landing.records_delivered, rows):
-            load.status, load.rows_read = FAILED, 0
-            load.message = unreconciled_message(landing.rel, landing.records_delivered, rows)
-        elif rows == 0:
-            load.status = EMPTY
-            load.message = f"{landing.rel}: the file has a header but no rows; nothing loaded"
-        elif bad / rows > share:
-            load.status = FAILED
-            load.message = (
-                f"{landing.rel}: {bad} of {rows} rows ({bad / rows:.1%}) broke row rules, more "
-                f"than the allowed {share:.1%} (ingest.max_bad_row_share in kam.yml); nothing of "
-                f"this file was loaded; every problem is in bronze.quarantine (load {load_id})"
-            )
-        else:
-            load.rows_loaded = rows - bad
-            load.message = f"{landing.rel}: {rows - bad} row(s) loaded" + (
-                f", {bad} quarantined (see bronze.quarantine, load {load_id})" if bad else ""
-            )
-        outcomes[landing.rel] = load
-
-    loaded = [rel for rel, load in outcomes.items() if load.status == LOADED]
-    bronze_file = None
-    if loaded:
-        bronze_file = bronze.entity_dir(settings, contract.name) / f"{load_id}.parquet"
-        select = _bronze_select(contract, batch, loaded, load_id, loaded_at, con, bool(bad_counts))
-        bronze.write_parquet(con, select, bronze_file)
-        report.new_bronze_files.append(bronze_file)
-    if bad_counts:
-        target = bronze.quarantine_dir(settings, contract.name) / f"{load_id}.parquet"
-        bronze.write_parquet(con, _quarantine_select(contract, load_id, loaded_at), target)
-        report.new_quarantine_files.append(target)
-
-    records = []
-    for landing in batch:
-        load = outcomes[landing.rel]
-        report.files.append(load)
-        records.append(
-            _record(
-                contract.name,
-                landing,
-                load,
-                loaded_at,
-                bronze_file if load.status == LOADED else None,
-            )
-        )
-    for relation in ("_raw", "_raw_stage", "_checked", "_problems"):
-        drop_relation(con, relation)
-    return records
-
-
-def _bronze_select(
-    contract: Entity,
-    batch: list[LandingFile],
-    loaded: list[str],
-    load_id: str,
-    loaded_at: dt.datetime,
-    con: duckdb.DuckDBPyConnection,
-    has_problems: bool,
-) -> str:
-    """The rows a load writes: typed columns plus lineage, minus every line with a problem."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _batch_files (rel VARCHAR, period VARCHAR)")
-    con.executemany(
-        "INSERT INTO _batch_files VALUES (?, ?)",
-        [(f.rel, f.period) for f in batch if f.rel in loaded],
-    )
-    columns = [f"c.{ident(name)}" for name in contract.column_names]
-    lineage = [
-        f"{quote_literal(load_id)} AS _load_id",
-        "c._file AS _source_file",
-        "c._line AS _source_line",
-        f"TIMESTAMP {quote_literal(loaded_at.isoformat(sep=' '))} AS _loaded_at",
-    ]
-    if contract.name == "invoice_lines":
-        lineage.append(f"f.period AS {DELIVERY_PERIOD_COLUMN}")
-    select = (
-        f"SELECT {', '.join(columns + lineage)} FROM _checked AS c "
-        "JOIN _batch_files AS f ON f.rel = c._file"
-    )
-    if has_problems:  # the anti-join costs a hash build; a clean batch skips it
-        select += (
-            " ANTI JOIN (SELECT DISTINCT _file, _line FROM _problems) AS p "
-            "ON p._file = c._file AND p._line = c._line"
-        )
-    return select
-
-
-def _quarantine_select(contract: Entity, load_id: str, loaded_at: dt.datetime) -> str:
-    return (
-        f"SELECT {quote_literal(contract.name)} AS entity, {quote_literal(load_id)} AS load_id, "
-        "_file AS source_file, _line AS line, column_name, value, reason, "
-        f"TIMESTAMP {quote_literal(loaded_at.isoformat(sep=' '))} AS quarantined_at "
-        "FROM _problems ORDER BY _file, _line, column_name"
     )
 
 
-def _record(
-    entity: str,
-    landing: LandingFile,
-    load: FileLoad,
-    loaded_at: dt.datetime,
-    bronze_file: Path | None,
-) -> dict:
-    return {
-        "entity": entity,
-        "file": landing.rel,
-        "sha256": landing.sha256,
-        "size": landing.size,
-        "mtime_ns": landing.mtime_ns,
-        "rows_read": load.rows_read,
-        "rows_loaded": load.rows_loaded,
-        "rows_quarantined": load.rows_quarantined,
-        "load_id": load.load_id,
-        "loaded_at": loaded_at.isoformat(),
-        "status": load.status,
-        "message": load.message,
-        "delivery_period": landing.period,
-        "bronze_file": bronze_file.name if bronze_file else None,
-        "notes": "; ".join(landing.notes) or None,
-    }
-
-
-def _fail_early(report, new_records, rel, sha, stat_or_landing, message, period=None) -> None:
+def _fail_early(
+    report: IngestReport, new_records: list[dict], landing: LandingFile, message: str
+) -> None:
     """A file that failed before any row was read: reported and recorded with its reason."""
-    size = getattr(stat_or_landing, "st_size", getattr(stat_or_landing, "size", 0))
-    mtime = getattr(stat_or_landing, "st_mtime_ns", getattr(stat_or_landing, "mtime_ns", None))
-    load = FileLoad(rel, sha, size, FAILED, message=message, delivery_period=period)
+    load = FileLoad(
+        landing.rel,
+        landing.sha256,
+        landing.size,
+        FAILED,
+        message=message,
+        delivery_period=landing.period,
+    )
     report.files.append(load)
-    landing = LandingFile(Path(rel), rel, sha, size, mtime or 0, period)
-    new_records.append(_record(report.entity, landing, load, _utc_now(), None))
+    new_records.append(manifest_record(report.entity, landing, load, _utc_now(), None))
 
 
-def _record_empty(report, new_records, recorded_empty, landing: LandingFile, why: str) -> None:
+def _record_empty(
+    report: IngestReport,
+    new_records: list[dict],
+    history: LoadHistory,
+    landing: LandingFile,
+    why: str,
+) -> None:
     """An empty file never replaces or wipes loaded data; it is recorded once per content."""
     load = FileLoad(
         landing.rel,
@@ -510,8 +464,35 @@ def _record_empty(report, new_records, recorded_empty, landing: LandingFile, why
         delivery_period=landing.period,
     )
     report.files.append(load)
-    if (landing.rel, landing.sha256) not in recorded_empty:
-        new_records.append(_record(report.entity, landing, load, _utc_now(), None))
+    if (landing.rel, landing.sha256) not in history.recorded_empty:
+        new_records.append(manifest_record(report.entity, landing, load, _utc_now(), None))
+
+
+def _append_safely(settings: Settings, records: list[dict]) -> None:
+    """Append the records of files that failed early; a full disk here is reported as such."""
+    try:
+        append_records(settings, records)
+    except OSError as error:
+        full = disk_full(error, settings.bronze_dir)
+        if full is None:
+            raise
+        raise full from None
+
+
+def _log_batch(entity: str, batch_records: list[dict], say: Log) -> None:
+    """Clean files are summed up per batch (a first load has ~1,500 daily files); a file with
+    quarantined or excluded rows, or a failure, gets its own line."""
+    for record in batch_records:
+        if record["status"] != LOADED or record["rows_quarantined"] or record["rows_excluded"]:
+            say(_log_line(record))
+    clean = [r for r in batch_records if r["status"] == LOADED]
+    if clean:
+        rows = sum(r.get("rows_loaded") or 0 for r in clean)
+        say(f"{entity}: {len(clean)} file(s) loaded, {rows:,} row(s)")
+
+
+def _hash_cache_path(settings: Settings, entity: str) -> Path:
+    return settings.build_dir / "cache" / "landing_hashes" / f"{entity}.json"
 
 
 def _utc_now() -> dt.datetime:
@@ -520,3 +501,6 @@ def _utc_now() -> dt.datetime:
 
 def _log_line(record: dict) -> str:
     return f"{record['entity']}: {record['status']}: {record['message']}"
+
+
+__all__ = ["DiskFullError", "ingest_entity"]

@@ -4,19 +4,26 @@ JSON lines because a record is appended with one `write` + `fsync` (no rewrite o
 readable with `tail`, `jq`, or DuckDB's read_json) and because the manifest must survive the loss of
 build/ and published/: together with the bronze Parquet files it is the system of record.
 
-Records with status `loaded` make a content hash "already loaded" for their entity. Skipped
-duplicates are not recorded (they would add ~1,500 lines per nightly run and say nothing new).
+A `loaded` record says which content a landing path holds in bronze (history.py decides from them
+what a run loads again); a later `rejected` record withdraws it. An unchanged file that is skipped
+is not recorded (that would add ~1,500 lines per nightly run and say nothing new); a new file
+skipped as a copy of the latest load is, once, with that load's id (`skipped_duplicate`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.lib.config import Settings
+
+if TYPE_CHECKING:
+    from pipelines.lib.ingest.readers import LandingFile
+    from pipelines.lib.ingest.report import FileLoad
 
 # Column names and DuckDB types of a manifest record (also the typed `bronze.load_manifest` view).
 MANIFEST_COLUMNS: dict[str, str] = {
@@ -28,12 +35,20 @@ MANIFEST_COLUMNS: dict[str, str] = {
     "rows_read": "BIGINT",
     "rows_loaded": "BIGINT",
     "rows_quarantined": "BIGINT",
+    "rows_excluded": "BIGINT",
     "load_id": "VARCHAR",
     "loaded_at": "TIMESTAMP",
     "status": "VARCHAR",
     "message": "VARCHAR",
     "delivery_period": "VARCHAR",
+    # Lists in the file, JSON text in the view (every engine's bronze copy can hold text):
+    # the months a file without a period in its name was loaded for,
+    "periods": "VARCHAR",
     "bronze_file": "VARCHAR",
+    # and the file's columns as read: "account_id", "Conta -> account_id", "net_amount = ...".
+    "columns_mapped": "VARCHAR",
+    "columns_derived": "VARCHAR",
+    "columns_ignored": "VARCHAR",
     "notes": "VARCHAR",
 }
 
@@ -86,3 +101,35 @@ def append_records(settings: Settings, records: Iterable[dict[str, Any]]) -> Non
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def manifest_record(
+    entity: str,
+    landing: LandingFile,
+    load: FileLoad,
+    loaded_at: dt.datetime,
+    bronze_file: Path | None,
+) -> dict[str, Any]:
+    """The manifest record of one landing file's attempt (one line of loads.jsonl)."""
+    return {
+        "entity": entity,
+        "file": landing.rel,
+        "sha256": landing.sha256,
+        "size": landing.size,
+        "mtime_ns": landing.mtime_ns,
+        "rows_read": load.rows_read,
+        "rows_loaded": load.rows_loaded,
+        "rows_quarantined": load.rows_quarantined,
+        "rows_excluded": load.rows_excluded,
+        "load_id": load.load_id,
+        "loaded_at": loaded_at.isoformat(),
+        "status": load.status,
+        "message": load.message,
+        "delivery_period": landing.period,
+        "periods": load.periods or None,
+        "bronze_file": bronze_file.name if bronze_file else None,
+        "columns_mapped": load.columns_mapped or None,
+        "columns_derived": load.columns_derived or None,
+        "columns_ignored": load.columns_ignored or None,
+        "notes": "; ".join(landing.notes) or None,
+    }

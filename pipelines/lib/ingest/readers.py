@@ -87,6 +87,7 @@ class LandingFile:
     scan_path: Path | None = None
     targets: tuple[str | None, ...] = ()
     sheet: str | None = None
+    headers: tuple[str, ...] = ()  # the file's own header names, as delivered
     # CSV: what the file's bytes say (lines, blank lines), read before DuckDB sees the file.
     byte_scan: ByteScan | None = None
     header_lines: int = 1  # CSV: physical lines of the header (a quoted header cell may break)
@@ -152,7 +153,10 @@ def check_columns(
         )
         return f"{landing.rel} {line}: ambiguous header: {described}; keep one or fix column_map"
     kept = tuple(target if target in known else None for target in targets)
-    missing = [name for name in entity.required_columns if name not in kept]
+    # A derived column (kam.yml `derived`) is computed, so the file need not carry it.
+    missing = [
+        name for name in entity.required_columns if name not in kept and name not in source.derived
+    ]
     if missing:
         return (
             f"{landing.rel} {line}: missing required column(s) {', '.join(missing)}; "
@@ -168,6 +172,7 @@ def check_columns(
     elif dropped:
         landing.notes.append(f"ignored columns not in the contract: {', '.join(dropped)}")
     landing.targets = kept
+    landing.headers = tuple(headers)
     return None
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import duckdb
 
+from pipelines.lib.clv_tables import INTERVAL_COLUMNS
+
 # Money columns are currency-neutral (`net_amount`); versions published before the rename call
 # them `..._brl`. `_column` picks whichever name the file has, so the pack of an older version
 # (after a `kam rollback`, or `kam report --version`) still builds.
@@ -28,26 +30,6 @@ NET_AMOUNT_COLUMNS = ("net_amount", "net_amount_brl")
 MARKET_POTENTIAL_COLUMNS = ("market_potential", "market_potential_brl")
 LIFETIME_REVENUE_COLUMNS = ("lifetime_revenue", "lifetime_revenue_brl")
 PRODUCT_CATEGORY_COLUMNS = ("product_category", "therapeutic_area")
-
-# Per-account 80 % intervals of the CLV step, when the published file has them; the names the
-# CLV engineer may pick, (low, high) per figure, first match wins.
-CLV_INTERVAL_COLUMNS = {
-    "expected_purchases_12m": (
-        ("expected_purchases_12m_low", "expected_purchases_12m_high"),
-        ("expected_purchases_12m_lower", "expected_purchases_12m_upper"),
-        ("expected_purchases_12m_p10", "expected_purchases_12m_p90"),
-    ),
-    "clv_12m": (
-        ("clv_12m_low", "clv_12m_high"),
-        ("clv_12m_lower", "clv_12m_upper"),
-        ("clv_12m_p10", "clv_12m_p90"),
-    ),
-    "clv_36m": (
-        ("clv_36m_low", "clv_36m_high"),
-        ("clv_36m_lower", "clv_36m_upper"),
-        ("clv_36m_p10", "clv_36m_p90"),
-    ),
-}
 
 # Risk rules (docs/report.md "Accounts at risk"). The `account_health` mart will carry these flags
 # with their reasons; until then they are derived here, with these thresholds.
@@ -596,14 +578,15 @@ def sla_by_account(
 
 
 def churn_and_clv(con: duckdb.DuckDBPyConnection, account_ids: Sequence[str]) -> list[Row]:
-    """Step 7: churn status and the CLV model's view of each account, with 80 % intervals when
-    the published `account_clv` has them (columns `<figure>_low` / `<figure>_high` or similar)."""
-    clv_columns = set(_columns(con, "account_clv"))
-    interval_sql = []
-    for figure, candidates in CLV_INTERVAL_COLUMNS.items():
-        found = next(((lo, hi) for lo, hi in candidates if {lo, hi} <= clv_columns), None)
-        low, high = (f"clv.{found[0]}", f"clv.{found[1]}") if found else ("null", "null")
-        interval_sql.append(f"{low} as {figure}_low, {high} as {figure}_high")
+    """Step 7: churn status and the CLV model's view of each account, with its 80 % intervals
+    (published as `<figure>_p10` / `<figure>_p90`, read here as `<figure>_low` / `_high`)."""
+    published = set(_columns(con, "account_clv"))
+    interval_sql = [
+        f"clv.{low} as {figure}_low, clv.{high} as {figure}_high"
+        if {low, high} <= published  # versions published before the intervals have none
+        else f"null as {figure}_low, null as {figure}_high"
+        for figure, low, high in INTERVAL_COLUMNS
+    ]
     fits_converged = (
         "(select bool_and(is_converged) from marts.clv_model_fits)"
         if _table_exists(con, "clv_model_fits")
