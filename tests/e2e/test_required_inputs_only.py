@@ -8,6 +8,7 @@ demands rows from an input that was never delivered.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,7 @@ import pytest
 
 from pipelines.lib.contract import REQUIRED_ENTITIES
 from pipelines.lib.empty_marts import empty_mart_reasons
-from tests.e2e.conftest import mart_counts, run_kam
+from tests.e2e.conftest import REPO, kam_command, kam_env, mart_counts, run_kam
 
 pytestmark = pytest.mark.slow
 
@@ -46,3 +47,23 @@ def test_only_accounts_and_invoice_lines_publish_with_reasons(
     )
     for mart in ("account_tiers", "retention_summary", "account_churn", "account_clv"):
         assert counts[mart] > 0, mart
+
+    # The reasons travel with the published file and are shown by `kam status`.
+    with duckdb.connect(str(home / "published" / "kam.duckdb"), read_only=True) as con:
+        published = dict(
+            con.execute(
+                "select mart, empty_reason from meta.marts where empty_reason is not null"
+            ).fetchall()
+        )
+    assert published == reasons
+    status = subprocess.run(
+        kam_command("status", "--home", str(home)),
+        cwd=REPO,
+        env=kam_env(home),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "empty: no contacts delivered (crm/contacts.*)" in status.stdout
