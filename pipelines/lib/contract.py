@@ -208,10 +208,13 @@ ENTITIES: dict[str, Entity] = {
                 # Region or state: free text; a Brazilian state code for accounts in Brazil.
                 _req("state", TEXT),
                 _req("owner_kam_id", TEXT),
-                _req("created_at", TIMESTAMP, is_event_time=True),
+                # Customer lists often have no creation date: the account's history then starts
+                # with its first purchase (int_accounts__monthly).
+                _opt("created_at", TIMESTAMP, is_event_time=True),
                 _opt("cnpj", TEXT),
                 _opt("city", TEXT),
-                # ISO 3166 alpha-2 after parsing; empty or absent = the `default_country` setting.
+                # Two-letter codes upper-cased, Brazil's spellings read as BR, other names kept as
+                # written; empty or absent = the `default_country` setting.
                 _opt("country", TEXT),
                 _opt("beds", INTEGER, minimum=0),
                 _opt("market_potential", MONEY, minimum=0, aliases=("market_potential_brl",)),
