@@ -162,14 +162,15 @@ def test_a_failing_check_blocks_publish(home: Path, landing: Path) -> None:
     # dbt's failure in plain lines, once: which test, in which file, what it found.
     assert "dbt build: 1 model(s) or test(s) failed:" in result.stderr
     reason = (
-        "- test relationships_dim_accounts_owner_kam_id__kam_id__ref_dim_kams_ "
+        "- test relationships_when_delivered_dim_accounts_owner_kam_id__kam_id__ref_dim_kams_ "
         "(models/marts/accounts/_accounts__models.yml): Got 1 result, configured to fail if != 0"
     )
     assert result.stderr.count(reason) == 1, result.stderr
     assert "dbt CLI process" not in result.stderr and "Traceback" not in result.stderr
-    assert "not run because of the failure: clv_models, publish__published_warehouse" in (
-        result.stderr
-    )
+    assert (
+        "not run because of the failure: clv_models, kam_dbt_models_after_clv, "
+        "publish__published_warehouse"
+    ) in result.stderr
 
     # Rerunning only a mart downstream of the failure cannot vouch for the rest of the build.
     rerun = run_kam(home, landing, "--select", 'key:"marts/account_tiers"+')
