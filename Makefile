@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 CHROMIUM_FONT_DIR := /usr/share/fonts/truetype/liberation
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup compat demo test test-fast test-spark dev lint format bench clean browser report screenshots
+.PHONY: setup compat demo test test-fast test-spark dev lint format bench clean browser java report screenshots
 
 $(STAMP): $(LOCKS) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,7 +58,7 @@ $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	@rm -f $(VENV)/.spark-*
 	@touch $(SPARK_STAMP)
 
-test-spark: setup $(SPARK_STAMP)
+test-spark: setup java $(SPARK_STAMP)
 	KAM_REQUIRE_SPARK=1 $(BIN)/python -m pytest -m spark $(PYTEST_ARGS)
 
 test-fast: setup compat browser
@@ -74,6 +74,17 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-liberation >/dev/null; \
 	else \
 		echo "the review pack needs Chromium: install your system's chromium package" >&2; exit 1; \
+	fi
+
+# Java 17 for the Spark parity suite (pyspark's local[*] session), from the OS packages when missing.
+java:
+	@if command -v java >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Java 17 (Debian's openjdk-17-jre-headless) for the Spark parity suite"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else \
+		echo "the Spark parity suite needs Java 17: install your system's openjdk-17 package" >&2; exit 1; \
 	fi
 
 # The review pack of the current published version of $(HOME_DIR) (docs/report.md).

@@ -21,13 +21,13 @@ from pipelines.defs.schedules import (
 
 def build_definitions() -> dg.Definitions:
     dbt_models = build_dbt_assets()
-    mart_keys = [key for key in dbt_models.keys if key.path[0] == "marts"]
+    mart_keys = [key for assets in dbt_models for key in assets.keys if key.path[0] == "marts"]
     return dg.Definitions(
         assets=[
             *crm_assets,
             *sales_assets,
             *plan_assets,
-            dbt_models,
+            *dbt_models,
             clv_models,
             build_publish_asset(mart_keys),
         ],

@@ -1,8 +1,10 @@
--- The monthly aggregate the tiers and retention marts use holds the same revenue as the lines.
+-- The monthly aggregate the tiers and retention marts use holds the same revenue as the
+-- merchandise lines.
 with from_lines as (
 
     select sum(net_amount) as net_revenue
     from {{ ref('fct_sales') }}
+    where is_merchandise
 
 ),
 

@@ -68,12 +68,15 @@ def _entity_lines(check: EntityCheck) -> list[str]:
         noteworthy = [f for f in report.files if _is_noteworthy(f)]
         for load in noteworthy[:_FILES_LISTED]:
             lines.extend(_file_lines(load, show_columns=len(columns) > 1))
-        rest = len(report.files) - min(len(noteworthy), _FILES_LISTED)
+        unlisted = len(noteworthy) - min(len(noteworthy), _FILES_LISTED)
+        if unlisted:
+            lines.append(f"  {unlisted:,} more file(s) with rows quarantined or excluded")
+        quiet = len(report.files) - len(noteworthy)
         skipped = sum(1 for f in report.files if f.status == SKIPPED_DUPLICATE)
-        if rest:
+        if quiet:
             other = " other" if noteworthy else ""
             lines.append(
-                f"  {rest:,}{other} file(s) without a problem"
+                f"  {quiet:,}{other} file(s) without a quarantined or excluded row"
                 + (f" ({skipped:,} already loaded)" if skipped else "")
             )
     return lines

@@ -132,10 +132,12 @@ def _top_key_accounts(settings: Settings, currency: str | None) -> list[str]:
     if not rows:
         return []
     lines = ["top key accounts (trailing 12 months):"]
-    lines.extend(
-        f"  {account_id:<10} {name[:40]:<40} {state}  {tier:<9} {currency or ''} {revenue:>16,.2f}"
-        for account_id, name, state, tier, revenue in rows
-    )
+    for account_id, name, state, tier, revenue in rows:
+        region = (state or "")[:16]  # free text outside Brazil ("United Kingdom")
+        lines.append(
+            f"  {account_id:<10} {name[:40]:<40} {region:<16} {tier:<9} {currency or ''} "
+            f"{revenue:>16,.2f}"
+        )
     return lines
 
 

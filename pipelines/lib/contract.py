@@ -208,10 +208,13 @@ ENTITIES: dict[str, Entity] = {
                 # Region or state: free text; a Brazilian state code for accounts in Brazil.
                 _req("state", TEXT),
                 _req("owner_kam_id", TEXT),
-                _req("created_at", TIMESTAMP, is_event_time=True),
+                # Customer lists often have no creation date: the account's history then starts
+                # with its first purchase (int_accounts__monthly).
+                _opt("created_at", TIMESTAMP, is_event_time=True),
                 _opt("cnpj", TEXT),
                 _opt("city", TEXT),
-                # ISO 3166 alpha-2 after parsing; empty or absent = the `default_country` setting.
+                # Two-letter codes upper-cased, Brazil's spellings read as BR, other names kept as
+                # written; empty or absent = the `default_country` setting.
                 _opt("country", TEXT),
                 _opt("beds", INTEGER, minimum=0),
                 _opt("market_potential", MONEY, minimum=0, aliases=("market_potential_brl",)),
@@ -242,6 +245,7 @@ ENTITIES: dict[str, Entity] = {
                 "retention_summary",
                 "account_churn",
                 "account_clv",
+                "account_health",
             ),  # fmt: skip
         ),
         Entity(
@@ -262,7 +266,13 @@ ENTITIES: dict[str, Entity] = {
                 _opt("updated_at", TIMESTAMP, is_event_time=True),
             ),
             references={"account_id": "accounts"},
-            feeds=("decision_unit_coverage",),
+            feeds=(
+                "decision_unit_coverage",
+                "decision_unit_gaps",
+                "dim_accounts",
+                "objective_attainment",
+                "account_health",
+            ),  # fmt: skip
         ),
         Entity(
             "activities",
@@ -280,7 +290,12 @@ ENTITIES: dict[str, Entity] = {
                 _opt("outcome", TEXT, is_free_text=True),
             ),
             references={"account_id": "accounts"},
-            feeds=("decision_unit_coverage", "objective_attainment"),
+            feeds=(
+                "decision_unit_coverage",
+                "decision_unit_gaps",
+                "objective_attainment",
+                "account_health",
+            ),  # fmt: skip
         ),
         Entity(
             "service_requests",
@@ -297,7 +312,13 @@ ENTITIES: dict[str, Entity] = {
                 _opt("priority", TEXT, allowed=SERVICE_PRIORITIES),
             ),
             references={"account_id": "accounts"},
-            feeds=("sla_compliance", "objective_attainment", "kam_scorecard"),
+            feeds=(
+                "sla_compliance",
+                "sla_by_tier",
+                "objective_attainment",
+                "kam_scorecard",
+                "account_health",
+            ),  # fmt: skip
         ),
         Entity(
             "opportunities",
@@ -357,7 +378,7 @@ ENTITIES: dict[str, Entity] = {
                 # fct_sales, flagged, and count in no revenue-based metric.
                 _opt("is_merchandise", BOOLEAN),
             ),
-            feeds=("dim_products",),
+            feeds=("dim_products", "fct_sales", "clv_summary"),
         ),
         Entity(
             "invoice_lines",
@@ -399,6 +420,9 @@ ENTITIES: dict[str, Entity] = {
                 "account_churn",
                 "account_clv",
                 "clv_summary",
+                "account_health",
+                "dim_accounts",
+                "objective_attainment",
             ),  # fmt: skip
         ),
         Entity(
@@ -414,7 +438,7 @@ ENTITIES: dict[str, Entity] = {
                 _opt("weight", DOUBLE, minimum=0),
             ),
             references={"account_id": "accounts"},
-            feeds=("objective_attainment", "kam_scorecard"),
+            feeds=("objective_attainment", "kam_scorecard", "plan_execution", "account_health"),
         ),
         Entity(
             "actions",

@@ -3,11 +3,13 @@
 Tables are created from the landing contract (columns, types, lineage columns), then filled with
 SQL-generated rows, so a contract change that the dbt sources do not follow breaks the build test.
 The data is deterministic (no random()): ~24 accounts over two years, a re-delivered invoice period,
-a second version of one account, tier overrides, objectives and actions in the last quarters.
+a second version of one account, tier overrides, objectives and actions in the last quarters, and
+one product (P08, postage) that is not merchandise.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -57,6 +59,8 @@ _ROWS: dict[str, str] = {
             (['oncology', 'cardiology', 'diabetes'])[1 + i % 3] as product_category,
             cast(100 + i * 10 as decimal(18, 2)) as list_price,
             case when i % 4 <> 0 then cast(40 + i * 3 as decimal(18, 2)) end as unit_cost,
+            -- P08 stands for postage billed on invoices: not merchandise.
+            case when i = 8 then false when i = 7 then true end as is_merchandise,
             {_LINEAGE}
         from {_series("i", 1, 9)}
     """,
@@ -194,18 +198,23 @@ _LATER_LOADS = [
 ]
 
 
-def create_bronze(path: Path) -> Path:
-    """Write the synthetic bronze schema into the DuckDB file at `path` and return the path."""
+def create_bronze(path: Path, delivered: Collection[str] | None = None) -> Path:
+    """Write the synthetic bronze schema into the DuckDB file at `path` and return the path.
+
+    `delivered` names the entities that get rows (default: all); the others are typed and empty,
+    as bronze is for an optional input that was never delivered.
+    """
     connection = duckdb.connect(str(path))
     try:
         connection.execute("create schema if not exists bronze")
         for name, entity in ENTITIES.items():
             columns = [f"{column.name} {column.type}" for column in entity.columns]
             columns += [f"{column} {type_}" for column, type_ in BRONZE_LINEAGE_COLUMNS.items()]
-            if name == "invoice_lines":
+            if entity.is_periodic:
                 columns.append(f"{DELIVERY_PERIOD_COLUMN} VARCHAR")
             connection.execute(f"create or replace table bronze.{name} ({', '.join(columns)})")
-            connection.execute(f"insert into bronze.{name} by name {_ROWS[name]}")
+            if delivered is None or name in delivered:
+                connection.execute(f"insert into bronze.{name} by name {_ROWS[name]}")
         for statement in _LATER_LOADS:
             connection.execute(statement)
     finally:

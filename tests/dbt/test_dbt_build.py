@@ -10,7 +10,7 @@ MARTS = {
     "dim_accounts", "dim_kams", "dim_products", "dim_dates", "fct_sales", "account_tiers",
     "account_tier_changes", "retention_cohorts", "retention_summary", "account_churn",
     "objective_attainment", "kam_scorecard", "plan_execution", "decision_unit_coverage",
-    "sla_compliance", "clv_summary",
+    "decision_unit_gaps", "sla_compliance", "sla_by_tier", "account_health", "clv_summary",
 }  # fmt: skip
 
 
@@ -111,7 +111,37 @@ def test_as_of_date_var_rebuilds_history(tmp_path) -> None:
         periods = connection.execute(
             "select distinct plan_period from marts.objective_attainment"
         ).fetchall()
+        partial = connection.execute(
+            """
+            select period_type, period_start_date, accounts_at_start, churned_accounts,
+                retained_accounts, logo_retention, nrr, logo_retention_null_reason
+            from marts.retention_summary
+            where is_partial_period and slice_type = 'all'
+            order by period_type
+            """
+        ).fetchall()
+        complete_churn = connection.execute(
+            """
+            select count(*) from marts.retention_summary
+            where not is_partial_period and slice_type = 'all' and churned_accounts is null
+            """
+        ).fetchone()
+        partial_snapshot = connection.execute(
+            "select distinct snapshot_date from marts.account_tiers where is_partial_period"
+        ).fetchall()
     assert str(last_sale[0]) == "2025-12-15"
     assert str(last_snapshot[0]) == "2025-12-31"
+    # Fifteen days into December is not a month of churn: December and Q4 are partial periods,
+    # with accounts at start but no retained or churned accounts and no ratios.
+    assert [(row[0], str(row[1])) for row in partial] == [
+        ("month", "2025-12-01"),
+        ("quarter", "2025-10-01"),
+    ]
+    for _, _, at_start, churned, retained, logo_retention, nrr, reason in partial:
+        assert at_start > 0
+        assert churned is None and retained is None and logo_retention is None and nrr is None
+        assert reason == "partial period: data up to 2025-12-15"
+    assert complete_churn == (0,)
+    assert [str(row[0]) for row in partial_snapshot] == ["2025-12-31"]
     # Objectives exist for 2026-Q1 and 2026-Q2 only; neither had started on 2025-12-15.
     assert periods == []

@@ -12,9 +12,6 @@ import duckdb
 import pytest
 from conftest import DbtRun
 
-# Columns that exist only under a non-default var (documented so BI sees them when enabled).
-VAR_DEPENDENT_COLUMNS = {("dim_kams", "email")}
-
 
 @pytest.fixture(scope="module")
 def manifest(built_project: DbtRun) -> dict:
@@ -56,11 +53,7 @@ def test_every_built_column_is_documented(manifest: dict, built_project: DbtRun)
             assert built, f"{node['schema']}.{node['alias']} was not built"
             documented = {name.lower() for name in node["columns"]}
             undocumented += [f"{node['name']}.{name}" for name in sorted(built - documented)]
-            stale += [
-                f"{node['name']}.{name}"
-                for name in sorted(documented - built)
-                if (node["name"], name) not in VAR_DEPENDENT_COLUMNS
-            ]
+            stale += [f"{node['name']}.{name}" for name in sorted(documented - built)]
     assert undocumented == [], "columns without a description"
     assert stale == [], "documented columns the model does not have"
 
@@ -91,6 +84,8 @@ def test_every_model_has_a_primary_key_test(manifest: dict) -> None:
         if not (
             {"unique", "not_null"} <= tested.get(node["unique_id"], set())
             or "unique_combination" in tested.get(node["unique_id"], set())
+            # a one-row model's key is the empty tuple
+            or "exactly_one_row" in tested.get(node["unique_id"], set())
         )
     ]
     assert without_key == []
@@ -100,6 +95,23 @@ def test_marts_state_their_grain(manifest: dict) -> None:
     without_grain = [
         node["name"]
         for node in _models(manifest)
-        if node["schema"] == "marts" and "Grain:" not in node["description"]
+        if node["schema"] == "marts"
+        and ("Grain:" not in node["description"] or not node["meta"].get("grain"))
     ]
     assert without_grain == []
+
+
+def test_every_mart_has_an_enforced_contract(manifest: dict) -> None:
+    """A changed column must be a build error, not a surprise in a dashboard."""
+    problems = []
+    for node in _models(manifest):
+        if node["schema"] != "marts":
+            continue
+        if not node["config"]["contract"]["enforced"]:
+            problems.append(f"{node['name']}: contract not enforced")
+        problems += [
+            f"{node['name']}.{name}: no data_type"
+            for name, column in node["columns"].items()
+            if not column.get("data_type")
+        ]
+    assert problems == []

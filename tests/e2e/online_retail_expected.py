@@ -87,7 +87,7 @@ RULES = (
     ("price_not_number", "UnitPrice is not a decimal number (an optional '-', digits, '.')"),
     ("date_not_parsed", "InvoiceDate does not match the declared date format"),
     ("customer_id_malformed", "CustomerID is not digits, optionally followed by '.0'"),
-    ("price_not_positive", "UnitPrice is zero or negative"),
+    ("price_negative", "UnitPrice is negative (zero is a free line: a sample, a bonus)"),
     ("quantity_zero", "Quantity is zero"),
     (
         "sign_mismatch",
@@ -166,7 +166,7 @@ def classify(lines: pd.DataFrame, *, date_format: str = DEFAULT_DATE_FORMAT) -> 
         "date_not_parsed": invoice_at.isna(),
         "customer_id_malformed": (text["CustomerID"] != "")
         & ~text["CustomerID"].str.match(_CUSTOMER_ID),
-        "price_not_positive": price <= 0,
+        "price_negative": price < 0,
         "quantity_zero": quantity == 0,
         "sign_mismatch": ((quantity < 0) & ~is_cancellation) | ((quantity > 0) & is_cancellation),
     }

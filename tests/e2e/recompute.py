@@ -33,7 +33,8 @@ class Landing:
     """The landing rows the recomputed marts need, with typed columns."""
 
     accounts: pd.DataFrame  # account_id, created_at
-    invoice_lines: pd.DataFrame  # invoice_date, account_id, quantity, net_cents
+    invoice_lines: pd.DataFrame  # invoice_date, account_id, product_id, quantity, net_cents,
+    # is_merchandise
     activities: pd.DataFrame  # account_id, activity_type, started_at, is_completed
     objectives: pd.DataFrame  # plan_period, account_id, kpi, target_value
 
@@ -128,12 +129,29 @@ def read_invoice_lines(landing: Path, settings: Settings) -> pd.DataFrame:
             "line_number": frame["line_number"].astype(int),
             "invoice_date": _to_datetime(frame["invoice_date"], source.format.date_formats),
             "account_id": frame["account_id"].str.strip(),
+            "product_id": frame["product_id"].str.strip(),
             "quantity": _to_float(frame["quantity"], source.format),
             "net_cents": _to_cents(frame["net_amount"], source.format),
         }
     )
     assert not lines.duplicated(["invoice_id", "line_number"]).any(), "re-delivered lines"
+    # docs.md is_merchandise: postage, fees and the like count in no revenue metric.
+    lines["is_merchandise"] = ~lines["product_id"].isin(non_merchandise_products(landing, settings))
     return lines
+
+
+def non_merchandise_products(landing: Path, settings: Settings) -> set[str]:
+    """Products the product master flags is_merchandise = false, plus the dbt var's list."""
+    listed = {str(value) for value in settings.dbt_vars.get("non_merchandise_product_ids") or []}
+    source = settings.sources["products"]
+    paths = _files(landing, source.paths, ".csv")
+    frames = [_read_csv(path, source.format) for path in paths]
+    flagged: set[str] = set()
+    for frame in frames:
+        if "is_merchandise" in frame.columns:
+            is_false = _to_bool(frame["is_merchandise"]) == False  # noqa: E712 - None stays out
+            flagged |= set(frame.loc[is_false, "product_id"].str.strip())
+    return listed | flagged
 
 
 def read_activities(landing: Path, settings: Settings) -> pd.DataFrame:
@@ -203,10 +221,10 @@ def monthly_revenue(landing: Landing) -> pd.DataFrame:
     date count (docs: as_of_date). Months without sales hold 0.
     """
     lines = landing.invoice_lines
-    lines = lines[lines["invoice_date"] <= landing.as_of_date]
-    months = pd.period_range(
-        lines["invoice_date"].min().to_period("M"), landing.as_of_date.to_period("M"), freq="M"
-    )
+    # The history starts with the first invoice of any kind (int_as_of_date).
+    first_month = lines["invoice_date"].min().to_period("M")
+    lines = lines[(lines["invoice_date"] <= landing.as_of_date) & lines["is_merchandise"]]
+    months = pd.period_range(first_month, landing.as_of_date.to_period("M"), freq="M")
     wide = (
         lines.assign(month=lines["invoice_date"].dt.to_period("M"))
         .pivot_table(
@@ -239,7 +257,7 @@ def spine_start_month(landing: Landing, wide: pd.DataFrame) -> pd.Series:
     """The first month an account has a snapshot row: its creation or first invoice month,
     whichever is earlier, never before the first month of the data (account_tiers grain)."""
     created = landing.accounts.set_index("account_id")["created_at"].dt.to_period("M")
-    lines = landing.invoice_lines
+    lines = landing.invoice_lines[landing.invoice_lines["is_merchandise"]]
     first_invoice = lines.groupby("account_id")["invoice_date"].min().dt.to_period("M")
     start = pd.concat([created, first_invoice], axis=1).min(axis=1).reindex(wide.index)
     return start.clip(lower=wide.columns[0])
@@ -309,6 +327,8 @@ def retention_cohorts(landing: Landing) -> pd.DataFrame:
     cohort_size = accounts in the cohort, active_accounts = those active in the month,
     logo_retention = active / cohort_size, cohort_revenue = the cohort's net revenue in the month,
     revenue_retention = cohort_revenue / the cohort's first-period revenue (the documented base).
+    The month holding the as-of date, unless it is its last day, is partial: its counts are to
+    date and its ratios null (docs.md partial_period).
     """
     wide = monthly_revenue(landing)
     active = wide > 0
@@ -320,33 +340,57 @@ def retention_cohorts(landing: Landing) -> pd.DataFrame:
         for month in wide.columns[wide.columns >= cohort]:
             revenue = int(wide.loc[accounts, month].sum())
             active_count = int(active.loc[accounts, month].sum())
+            partial = month.end_time.normalize() > landing.as_of_date
             rows.append(
                 {
                     "cohort_month": cohort.start_time,
                     "months_since_first": (month - cohort).n,
+                    "is_partial_period": partial,
                     "cohort_size": len(accounts),
                     "active_accounts": active_count,
-                    "logo_retention": active_count / len(accounts),
+                    "logo_retention": None if partial else active_count / len(accounts),
                     "cohort_revenue_cents": revenue,
-                    "revenue_retention": revenue / first_revenue if first_revenue else None,
+                    "revenue_retention": (
+                        revenue / first_revenue if first_revenue and not partial else None
+                    ),
                 }
             )
     return pd.DataFrame(rows)
 
 
-def retention_summary(landing: Landing) -> pd.DataFrame:
-    """Period retention over all accounts (SPEC "Retention", retention_summary, slice 'all').
+# dbt var retention_min_base_accounts: below this many accounts a retention ratio is not a rate.
+MIN_BASE_ACCOUNTS = 5
 
-    For month p: accounts_at_start = active in p-1; retained = active in p-1 and p;
-    churned = active in p-1, not in p; new = first purchase in p; reactivated = active in p, not
-    in p-1, bought before; logo_retention = retained / at start (null without accounts at start).
-    NRR and GRR compare rev_t (trailing 12 months ending with p) with rev_{t-1} (the 12 months
-    before), over the accounts with rev_{t-1} > 0: NRR = sum rev_t / sum rev_{t-1},
-    GRR = sum min(rev_t, rev_{t-1}) / sum rev_{t-1} (null when sum rev_{t-1} is 0), with rev_t
-    floored at 0 per account as docs.md states.
+
+def retention_summary(landing: Landing, period_type: str = "month") -> pd.DataFrame:
+    """Period retention over all accounts (SPEC "Retention", retention_summary, slice 'all'),
+    by month or by quarter.
+
+    For period p: accounts_at_start = active in p-1; retained = active in p-1 and p;
+    churned = active in p-1, not in p; new = first active period is p; reactivated = active in
+    p, not in p-1, bought before; logo_retention = retained / at start. NRR and GRR compare
+    rev_t (trailing 12 months ending with p's last month) with rev_{t-1} (the 12 months before),
+    over the accounts with rev_{t-1} > 0: NRR = sum rev_t / sum rev_{t-1},
+    GRR = sum min(rev_t, rev_{t-1}) / sum rev_{t-1}, with rev_t floored at 0 per account.
+    Not rates (null, docs.md partial_period / nrr / logo_retention): the period holding the
+    as-of date when it is not its last day (retained, churned and every ratio); NRR and GRR
+    without 24 months of data up to the period's last month; a base below MIN_BASE_ACCOUNTS.
     """
     wide = monthly_revenue(landing)
-    active = (wide > 0).to_numpy()
+    months = wide.columns
+    rev_t_by_month = trailing_sum(wide, 0).to_numpy()
+    rev_prev_by_month = trailing_sum(wide, 12).to_numpy()
+    period_of_month = months.asfreq("Q") if period_type == "quarter" else months
+    periods = period_of_month.unique()
+    # Per period: its revenue, and the trailing windows at its last month in the data.
+    revenue = np.stack(
+        [wide.to_numpy()[:, period_of_month == period].sum(axis=1) for period in periods], axis=1
+    )
+    last_month = [int(np.flatnonzero(period_of_month == period)[-1]) for period in periods]
+    rev_t = rev_t_by_month[:, last_month]
+    rev_prev = rev_prev_by_month[:, last_month]
+
+    active = revenue > 0
     previous = np.concatenate([np.zeros((active.shape[0], 1), dtype=bool), active[:, :-1]], axis=1)
     bought_before = (
         np.concatenate(
@@ -355,35 +399,45 @@ def retention_summary(landing: Landing) -> pd.DataFrame:
         > 0
     )
     is_new = active & ~bought_before
-
-    rev_t = trailing_sum(wide, 0).to_numpy()
-    rev_prev = trailing_sum(wide, 12).to_numpy()
     base = rev_prev > 0
-    # docs.md (nrr, grr): an account's trailing revenue counts at least 0 (credit notes beyond
-    # its purchases lose the account entirely, never less).
-    kept_t = np.clip(rev_t, 0, None)
+    kept_t = np.clip(rev_t, 0, None)  # docs.md (nrr, grr): never less than nothing
 
     rows = []
-    for j, month in enumerate(wide.columns):
+    for j, period in enumerate(periods):
+        start = period.start_time
+        end = period.end_time.normalize()
+        partial = end > landing.as_of_date
+        # The period's last calendar month, counted from the first month of the data.
+        end_month = (end.to_period("M") - months[0]).n
         at_start = int(previous[:, j].sum())
         retained = int((previous[:, j] & active[:, j]).sum())
+        base_accounts = int(base[:, j].sum())
         prev_sum = int(rev_prev[base[:, j], j].sum())
+        rates_nrr = (
+            not partial and end_month >= 23 and base_accounts >= MIN_BASE_ACCOUNTS and prev_sum
+        )
         rows.append(
             {
-                "period_start_date": month.start_time,
+                "period_start_date": start,
+                "is_partial_period": partial,
                 "accounts_at_start": at_start,
-                "retained_accounts": retained,
-                "churned_accounts": int((previous[:, j] & ~active[:, j]).sum()),
+                "retained_accounts": None if partial else retained,
+                "churned_accounts": (
+                    None if partial else int((previous[:, j] & ~active[:, j]).sum())
+                ),
                 "new_accounts": int(is_new[:, j].sum()),
                 "reactivated_accounts": int(
                     (active[:, j] & ~previous[:, j] & bought_before[:, j]).sum()
                 ),
                 "active_accounts": int(active[:, j].sum()),
-                "logo_retention": retained / at_start if at_start else None,
-                "nrr": int(kept_t[base[:, j], j].sum()) / prev_sum if prev_sum else None,
+                "revenue_base_accounts": base_accounts,
+                "logo_retention": (
+                    retained / at_start if not partial and at_start >= MIN_BASE_ACCOUNTS else None
+                ),
+                "nrr": int(kept_t[base[:, j], j].sum()) / prev_sum if rates_nrr else None,
                 "grr": (
                     int(np.minimum(kept_t[:, j], rev_prev[:, j])[base[:, j]].sum()) / prev_sum
-                    if prev_sum
+                    if rates_nrr
                     else None
                 ),
             }
@@ -412,7 +466,8 @@ def objective_attainment(landing: Landing, kpis: tuple[str, ...]) -> pd.DataFram
     ).start_time
     objectives = objectives[quarter_start <= as_of]
 
-    lines = landing.invoice_lines[landing.invoice_lines["invoice_date"] <= as_of]
+    lines = landing.invoice_lines
+    lines = lines[(lines["invoice_date"] <= as_of) & lines["is_merchandise"]]
     sales = (
         lines.assign(plan_period=quarter_of(lines["invoice_date"]))
         .groupby(["account_id", "plan_period"])

@@ -1,8 +1,10 @@
 """The published marts agree with an independent recomputation from the landing files.
 
-tests/e2e/recompute.py re-derives ABC tiers, cohort retention, NRR/GRR and objective attainment
-with pandas from the sample landing folder (SPEC "Marts"); these tests compare it with what
-`kam run` published. Classes and counts must match exactly, money to the cent, ratios to 1e-9.
+tests/e2e/recompute.py re-derives ABC tiers, cohort retention, monthly and quarterly NRR/GRR and
+objective attainment with pandas from the sample landing folder (SPEC "Marts"); these tests
+compare it with what `kam run` published. Classes and counts must match exactly, money to the
+cent, ratios to 1e-9, and a ratio the marts leave null (a partial period, too little history,
+too small a base) must be null in the recomputation too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 
 from pipelines.lib.config import load_settings
 from tests.e2e import recompute
-from tests.e2e.conftest import REPO
+from tests.e2e.conftest import REPO, run_kam
 
 pytestmark = pytest.mark.slow
 
@@ -25,15 +27,34 @@ RATIO_TOLERANCE = 1e-9
 
 
 @pytest.fixture(scope="module")
-def landing_data(sample_landing: Path, published_home: Path) -> recompute.Landing:
-    settings = load_settings(REPO / "kam.yml", home=published_home, landing=sample_landing)
-    return recompute.read_landing(sample_landing, settings)
+def three_year_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three years of sample data: NRR and GRR need 24 months of history before a period ends,
+    so the session's two-year sample would leave every one of them null."""
+    from pipelines.lib.sample_data import generate_landing
+
+    landing = tmp_path_factory.mktemp("landing_three_years")
+    generate_landing(landing, accounts=60, years=3, seed=7)
+    return landing
 
 
 @pytest.fixture(scope="module")
-def query(published_home: Path) -> Callable[[str], pd.DataFrame]:
+def three_year_home(tmp_path_factory: pytest.TempPathFactory, three_year_landing: Path) -> Path:
+    home = tmp_path_factory.mktemp("home_three_years")
+    result = run_kam(home, three_year_landing)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return home
+
+
+@pytest.fixture(scope="module")
+def landing_data(three_year_landing: Path, three_year_home: Path) -> recompute.Landing:
+    settings = load_settings(REPO / "kam.yml", home=three_year_home, landing=three_year_landing)
+    return recompute.read_landing(three_year_landing, settings)
+
+
+@pytest.fixture(scope="module")
+def query(three_year_home: Path) -> Callable[[str], pd.DataFrame]:
     """Runs a query on the published DuckDB file, the one BI opens (read-only)."""
-    database = published_home / "published" / "kam.duckdb"
+    database = three_year_home / "published" / "kam.duckdb"
 
     def run(sql: str) -> pd.DataFrame:
         con = duckdb.connect(str(database), read_only=True)
@@ -113,7 +134,8 @@ def test_retention_cohorts_match_a_cohort_recomputation(
 ) -> None:
     expected = recompute.retention_cohorts(landing_data)
     published = query(
-        "select cohort_month, months_since_first, cohort_size, active_accounts, logo_retention, "
+        "select cohort_month, months_since_first, is_partial_period, cohort_size, "
+        "active_accounts, logo_retention, "
         "cohort_revenue, revenue_retention from marts.retention_cohorts"
     )
     published["cohort_month"] = pd.to_datetime(published["cohort_month"]).astype(
@@ -127,14 +149,16 @@ def test_retention_cohorts_match_a_cohort_recomputation(
     for column in ["cohort_size", "active_accounts", "cohort_revenue_cents"]:
         merged[f"{column}_mart"] = merged[f"{column}_mart"].astype("int64")
         assert_equal(merged, keys, column)
+    assert_equal(merged, keys, "is_partial_period")
     assert_close(merged, keys, "logo_retention")
     assert_close(merged, keys, "revenue_retention")
 
 
+@pytest.mark.parametrize("period_type", ["month", "quarter"])
 def test_retention_summary_matches_a_period_recomputation(
-    landing_data: recompute.Landing, query: Callable[[str], pd.DataFrame]
+    landing_data: recompute.Landing, query: Callable[[str], pd.DataFrame], period_type: str
 ) -> None:
-    expected = recompute.retention_summary(landing_data)
+    expected = recompute.retention_summary(landing_data, period_type)
     columns = [column for column in expected.columns if column != "period_start_date"]
     published_columns = set(
         query("select * from marts.retention_summary limit 0").columns.str.lower()
@@ -142,7 +166,7 @@ def test_retention_summary_matches_a_period_recomputation(
     assert set(columns) <= published_columns, sorted(set(columns) - published_columns)
     published = query(
         f"select period_start_date, {', '.join(columns)} from marts.retention_summary "
-        "where slice_type = 'all' and slice_value = 'all'"
+        f"where period_type = '{period_type}' and slice_type = 'all' and slice_value = 'all'"
     )
     published["period_start_date"] = pd.to_datetime(published["period_start_date"]).astype(
         expected["period_start_date"].dtype
@@ -151,13 +175,21 @@ def test_retention_summary_matches_a_period_recomputation(
     keys = ["period_start_date"]
     merged = merge_on(keys, published, expected)
     counts = [column for column in columns if column.endswith("_accounts")]
-    assert "accounts_at_start" in columns
-    for column in ["accounts_at_start", *counts]:
-        merged[f"{column}_mart"] = merged[f"{column}_mart"].astype("int64")
-        assert_equal(merged, keys, column)
+    assert "accounts_at_start" in columns and "retained_accounts" in counts
+    for column in counts:
+        # Nullable counts (retained and churned are unknown in a partial period) as floats.
+        assert_close(merged, keys, column)
+    assert_equal(merged, keys, "is_partial_period")
     for column in ["logo_retention", "nrr", "grr"]:
         assert_close(merged, keys, column)
-    assert expected["nrr"].notna().sum() >= 12, "the sample should give a year of NRR values"
+    # The sample ends mid-month: exactly one partial period, with no churn and no ratios.
+    partial = merged[merged["is_partial_period_expected"]]
+    assert len(partial) == 1
+    assert partial["churned_accounts_mart"].isna().all() and partial["nrr_mart"].isna().all()
+    if period_type == "month":
+        assert expected["nrr"].notna().sum() >= 12, "the sample should give a year of NRR values"
+    else:
+        assert expected["nrr"].notna().sum() >= 3, "the sample should give quarterly NRR values"
 
 
 KPIS = ("net_revenue", "units", "visits")

@@ -60,7 +60,28 @@ def test_publish_depends_on_every_mart_and_audits_them() -> None:
     marts = {key for key in all_asset_keys() if key.startswith("marts/")}
     assert marts <= parents
     audits = {check.name for check in publish.check_keys}
-    assert "gx_mart_account_tiers" in audits and "gx_mart_account_tiers_share_sums" in audits
+    assert audits == {"gx_mart_account_clv"}
+
+
+def test_the_models_reading_the_clv_step_run_after_it_in_a_second_dbt_step() -> None:
+    """dbt (clv_summary) -> CLV step -> dbt (account_health), as two dbt assets: the first never
+    reads the CLV step's tables, so Dagster has no cycle to cut and runs exactly two dbt steps."""
+    graph = defs.resolve_asset_graph()
+    clv = dg.AssetKey(["marts", "account_clv"])
+    health = graph.get(dg.AssetKey(["marts", "account_health"]))
+    assert clv in health.parent_keys
+    assert dg.AssetKey(["marts", "clv_summary"]) in graph.get(clv).parent_keys
+    first = graph.assets_def_for_key(dg.AssetKey(["marts", "clv_summary"]))
+    second = graph.assets_def_for_key(health.key)
+    assert first.node_def.name == "kam_dbt_models"
+    assert second.node_def.name == "kam_dbt_models_after_clv"
+    assert set(second.keys) == {health.key}
+    reads_clv = [
+        key.to_user_string()
+        for key, deps in first.asset_deps.items()
+        if deps & {clv, dg.AssetKey(["marts", "clv_model_fits"])}
+    ]
+    assert reads_clv == []
 
 
 def test_nightly_schedule_runs_at_two_in_sao_paulo() -> None:

@@ -60,6 +60,17 @@ class Table:
         return {name: type_kind(type_) for name, type_ in pairs}
 
 
+def without_columns(table: Table, names: Sequence[str]) -> Table:
+    """`table` without the columns `names` (those absent are ignored)."""
+    keep = [i for i, column in enumerate(table.columns) if column not in set(names)]
+    return Table(
+        table.engine,
+        tuple(table.columns[i] for i in keep),
+        tuple(table.types[i] for i in keep),
+        [tuple(row[i] for i in keep) for row in table.rows],
+    )
+
+
 @dataclass
 class MartDiff:
     """What differs in one mart; empty `problems` means the engines agree."""

@@ -115,3 +115,16 @@ def test_assert_marts_match_lists_matched_and_failed_marts() -> None:
     assert_marts_match([good])
     with pytest.raises(AssertionError, match=r"1 of 2 marts differ \(matched: dim_kams\)"):
         assert_marts_match([good, bad])
+
+
+def test_excluded_columns_leave_the_comparison_and_nothing_else() -> None:
+    from compare import without_columns
+
+    left, right = _pair([_change(row, "score", 99.0) for row in ROWS])
+    assert not compare_tables("m", left, right, KEY).ok
+    assert compare_tables(
+        "m", without_columns(left, ["score"]), without_columns(right, ["score"]), KEY
+    ).ok
+    trimmed = without_columns(right, ["score", "not_a_column"])
+    assert "score" not in trimmed.columns and len(trimmed.columns) == len(COLUMNS) - 1
+    assert len(trimmed.rows[0]) == len(COLUMNS) - 1

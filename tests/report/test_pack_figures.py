@@ -78,7 +78,11 @@ def test_cockpit_tiers_retention_and_publish_facts_equal_the_marts(pack_pt, publ
         select case when slice_type = 'all' then 'all' else slice_value end,
                accounts_at_start, logo_retention, nrr, grr
         from marts.retention_summary
-        where period_start_date = (select max(period_start_date) from marts.retention_summary)
+        where period_type = 'month'
+            and period_start_date = (
+                select max(period_start_date) from marts.retention_summary
+                where period_type = 'month' and not is_partial_period
+            )
             and slice_type in ('all', 'tier') and accounts_at_start > 0
         """,
     )

@@ -65,7 +65,7 @@ def with_kam_emails(published_db: Path, target_dir: Path) -> Path:
     target.chmod(stat.S_IRUSR | stat.S_IWUSR)
     con = duckdb.connect(str(target))
     try:
-        con.execute("alter table marts.dim_kams add column email varchar")
+        con.execute("alter table marts.dim_kams add column if not exists email varchar")
         con.execute("update marts.dim_kams set email = lower(kam_id) || '@kam.example'")
     finally:
         con.close()

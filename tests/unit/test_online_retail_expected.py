@@ -71,17 +71,16 @@ def test_every_line_is_counted_once_as_valid_invalid_or_excluded(hand_made: ore.
     }
     assert hand_made.total_lines == 18
     assert hand_made.excluded_lines == 3  # 100003, 100007, 100016: no customer
-    assert hand_made.invalid_lines == 6
-    assert hand_made.valid_lines == 9
+    assert hand_made.invalid_lines == 5
+    assert hand_made.valid_lines == 10  # the zero-price line of 13047 included
     assert hand_made.valid_lines + hand_made.invalid_lines + hand_made.excluded_lines == 18
-    assert hand_made.merchandise_lines == 7
+    assert hand_made.merchandise_lines == 8
     assert hand_made.non_merchandise_lines == 2  # POST, M
 
 
 def test_invalid_lines_name_file_line_and_rule(hand_made: ore.Expected) -> None:
     # The quoted line break in 100002 puts every later January record one line further down.
     assert hand_made.invalid.to_dict("records") == [
-        {"file": "invoice_lines_2011-01-15.csv", "line": 7, "rule": "price_not_positive"},
         {"file": "invoice_lines_2011-02-20.csv", "line": 5, "rule": "quantity_not_integer"},
         {"file": "invoice_lines_2011-02-20.csv", "line": 6, "rule": "sign_mismatch"},
         {"file": "invoice_lines_2011-02-20.csv", "line": 7, "rule": "date_not_parsed"},
@@ -89,15 +88,15 @@ def test_invalid_lines_name_file_line_and_rule(hand_made: ore.Expected) -> None:
         {"file": "invoice_lines_2011-02-20.csv", "line": 10, "rule": "field_count"},
     ]
     assert {rule: n for rule, n in hand_made.invalid_by_rule.items() if n} == {
-        "price_not_positive": 1,
         "quantity_not_integer": 1,
         "sign_mismatch": 1,
         "date_not_parsed": 1,
         "customer_id_malformed": 1,
         "field_count": 1,
     }
-    # The bad-debt line without a customer is excluded, yet it breaks the price rule too.
-    assert hand_made.rule_counts_all_lines["price_not_positive"] == 2
+    # The zero price (a free line) is valid; the bad-debt line without a customer is excluded,
+    # yet it breaks the price rule.
+    assert hand_made.rule_counts_all_lines["price_negative"] == 1
 
 
 def test_net_revenue_per_customer_whole_history(hand_made: ore.Expected) -> None:
@@ -209,8 +208,8 @@ def sliced() -> ore.Expected:
 def test_slice_figures_match_its_readme(sliced: ore.Expected) -> None:
     assert len(sliced.lines_per_file) == 107
     assert sliced.total_lines == 9909
-    assert (sliced.valid_lines, sliced.invalid_lines, sliced.excluded_lines) == (7221, 2, 2686)
-    assert {rule: n for rule, n in sliced.invalid_by_rule.items() if n} == {"price_not_positive": 2}
+    assert (sliced.valid_lines, sliced.invalid_lines, sliced.excluded_lines) == (7223, 0, 2686)
+    assert not any(sliced.invalid_by_rule.values())
     assert sliced.as_of_date == pd.Timestamp("2011-10-09")
     assert sliced.net_revenue("whole_history") == Decimal("166370.50")
     assert sliced.net_revenue("trailing_12_months") == Decimal("154216.87")

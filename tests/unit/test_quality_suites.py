@@ -23,15 +23,10 @@ from pipelines.lib.quality import (
 def test_one_bronze_suite_per_entity_and_one_per_checked_mart() -> None:
     assert sorted(BRONZE_SUITES) == sorted(ENTITIES)
     assert all(name == f"bronze_{entity}" for entity, name in BRONZE_SUITES.items())
-    assert set(MART_SUITES) == {
-        "account_tiers",
-        "retention_cohorts",
-        "retention_summary",
-        "objective_attainment",
-        "account_clv",
-    }
-    assert "mart_account_tiers_share_sums" in DERIVED_BATCH_SQL
-    assert len(SUITE_NAMES) == len(set(SUITE_NAMES)) == 12 + 5 + 1
+    # Rules on dbt-built marts are dbt tests; GX keeps the mart the CLV step writes with Python.
+    assert set(MART_SUITES) == {"account_clv"}
+    assert dict(DERIVED_BATCH_SQL) == {}
+    assert len(SUITE_NAMES) == len(set(SUITE_NAMES)) == 12 + 1
 
 
 def test_committed_json_matches_what_the_contract_generates() -> None:

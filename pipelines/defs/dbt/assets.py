@@ -1,4 +1,13 @@
-"""Every dbt model and test as Dagster assets and checks, built by one `dbt build` per run."""
+"""Every dbt model and test as Dagster assets, built by `dbt build` in two invocations per run.
+
+Models that read what the CLV step writes (source `marts`: account_health) form a second dbt
+asset, so a run goes dbt (everything else, clv_summary included) -> CLV step -> dbt (those
+models). Two definitions rather than one subsettable multi-asset whose cycle Dagster would resolve
+itself: Dagster splits such a multi-asset by the number of other assets on each path, and the
+ingest assets' parent-first order (accounts before contacts) then cut a third dbt invocation off
+the staging layer. The build ledger counts both invocations as one full, tested build
+(pipelines.lib.dbt_coverage).
+"""
 
 import json
 from collections.abc import Iterator
@@ -11,13 +20,17 @@ from pipelines.defs.dbt.project import dbt_cli, runtime_manifest
 from pipelines.defs.dbt.translator import KamDbtTranslator
 from pipelines.defs.failures import plain_failures
 from pipelines.defs.resources import KamResource, WriterLockResource
-from pipelines.lib.build_db import record_step_in_file
+from pipelines.lib.build_db import connect_build_db, record_step_in_file
 from pipelines.lib.config import Settings
+from pipelines.lib.dbt_coverage import begin_invocation, finish_invocation
 from pipelines.lib.dbt_failures import describe_dbt_failure
 from pipelines.lib.dbt_runner import DbtWorkspace
 from pipelines.lib.engines import prepare_bronze
 
 DBT_STEP = "dbt_build"
+# The dbt selection of the models that read the CLV step's tables (dbt source `marts`): built by
+# the second dbt asset.
+AFTER_CLV_SELECTION = "source:marts+"
 
 
 def dbt_vars(settings: Settings, as_of_date: str | None) -> dict[str, Any]:
@@ -45,34 +58,30 @@ def dbt_build_args(settings: Settings, as_of_date: str | None) -> list[str]:
     return [*args, "--vars", json.dumps(values, sort_keys=True)] if values else args
 
 
-def build_dbt_assets() -> dg.AssetsDefinition:
+def build_dbt_assets() -> list[dg.AssetsDefinition]:
+    """The dbt assets: every model but those after the CLV step, and those (in that order)."""
     # Filled right after decoration: in a subset run `context.assets_def` is itself the subset,
-    # so the full set of model keys has to be remembered here.
+    # so the full sets of model keys have to be remembered here.
     every_model_key: set[dg.AssetKey] = set()
-
-    @dbt_assets(
-        manifest=runtime_manifest(),
+    after_clv_key: set[dg.AssetKey] = set()
+    translator = KamDbtTranslator(
         # dbt tests stay inside `dbt build`, where a failing test fails the step and blocks
         # everything downstream. Mirroring each of ~170 tests as a Dagster check would store two
         # events per test per run in the event log, which measured as the largest fixed cost.
-        dagster_dbt_translator=KamDbtTranslator(
-            settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
-        ),
-        name="kam_dbt_models",
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
     )
-    @plain_failures
-    def kam_dbt_models(
-        context: dg.AssetExecutionContext,
-        kam: KamResource,
-        writer: WriterLockResource,
-    ) -> Iterator[Any]:
+
+    def build(context: dg.AssetExecutionContext, kam: KamResource) -> Iterator[Any]:
         settings = kam.settings()
-        # The ledger says whether the whole build last passed dbt's tests. A full build resets
-        # it and sets it when it succeeds; a partial rerun (one model and downstream) can only
-        # spoil it: it must not vouch for models it did not rebuild.
-        is_full_build = set(context.selected_asset_keys) >= every_model_key
-        if is_full_build:
-            record_step_in_file(settings, DBT_STEP, context.run_id, ok=False)
+        # The ledger says whether the whole build last passed dbt's tests. The first invocation
+        # of a full build resets it; it is set again once this run's invocations have built
+        # every model. A partial rerun (one model and downstream) can only spoil it: it must not
+        # vouch for models it did not rebuild.
+        selected = [key.to_user_string() for key in context.selected_asset_keys]
+        every_model = [key.to_user_string() for key in every_model_key]
+        waiting = [key.to_user_string() for key in after_clv_key]
+        with connect_build_db(settings) as con:
+            begin_invocation(con, DBT_STEP, context.run_id, selected, every_model, waiting)
         prepare_bronze(settings, settings.dbt_target)
         workspace = DbtWorkspace.of(settings)
         workspace.write_profile(settings)
@@ -96,8 +105,37 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             raise dg.Failure(
                 description=describe_dbt_failure(target, str(error)), allow_retries=False
             )
-        if is_full_build:
-            record_step_in_file(settings, DBT_STEP, context.run_id, ok=True)
+        with connect_build_db(settings) as con:
+            finish_invocation(con, DBT_STEP, context.run_id, selected, every_model)
 
-    every_model_key.update(kam_dbt_models.keys)
-    return kam_dbt_models
+    @dbt_assets(
+        manifest=runtime_manifest(),
+        exclude=AFTER_CLV_SELECTION,
+        dagster_dbt_translator=translator,
+        name="kam_dbt_models",
+    )
+    @plain_failures
+    def kam_dbt_models(
+        context: dg.AssetExecutionContext,
+        kam: KamResource,
+        writer: WriterLockResource,
+    ) -> Iterator[Any]:
+        yield from build(context, kam)
+
+    @dbt_assets(
+        manifest=runtime_manifest(),
+        select=AFTER_CLV_SELECTION,
+        dagster_dbt_translator=translator,
+        name="kam_dbt_models_after_clv",
+    )
+    @plain_failures
+    def kam_dbt_models_after_clv(
+        context: dg.AssetExecutionContext,
+        kam: KamResource,
+        writer: WriterLockResource,
+    ) -> Iterator[Any]:
+        yield from build(context, kam)
+
+    every_model_key.update(kam_dbt_models.keys, kam_dbt_models_after_clv.keys)
+    after_clv_key.update(kam_dbt_models_after_clv.keys)
+    return [kam_dbt_models, kam_dbt_models_after_clv]

@@ -24,6 +24,7 @@ from pipelines.defs.dbt.project import MANIFEST_PATH
 from pipelines.defs.publish.review_pack import review_pack_hook
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import connect_build_db, duckdb_config, existing_tables, failed_steps
+from pipelines.lib.empty_marts import empty_mart_reasons
 from pipelines.lib.ingest.deliveries import delivery_totals
 from pipelines.lib.mart_docs import MartDoc, MartDocsError, read_mart_docs
 from pipelines.lib.publish import PublishError, PublishRecord, publish_build
@@ -88,6 +89,9 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     metadata=outcome.as_metadata(),
                 )
             as_of = _as_of_date(con)
+            empty_reasons = empty_mart_reasons(
+                con, {entity: source.paths for entity, source in settings.sources.items()}
+            )
             columns = {
                 mart: [name for (name,) in con.execute(MART_COLUMNS_SQL, [mart]).fetchall()]
                 for mart in tables
@@ -122,6 +126,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
             checks=checks,
             warnings=run_warnings(context),
             currency=settings.currency,
+            empty_reasons=empty_reasons,
             deliveries={
                 entity: totals.as_dict() for entity, totals in delivery_totals(settings).items()
             },
@@ -145,6 +150,8 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
             context.log.info(
                 "removed what an interrupted publish left: " + ", ".join(published.removed_partials)
             )
+        for mart, reason in sorted(empty_reasons.items()):
+            context.log.info(f"{mart} is published empty: {reason}")
         if published.is_new:
             context.log.info(
                 f"published version {published.version} ({len(tables)} marts, storage "

@@ -17,8 +17,6 @@ from pipelines.lib.quality.suites import (
     DEFAULT_CONTEXT_ROOT,
     DERIVED_BATCH_SQL,
     MART_SUITES,
-    SHARE_SUMS_SQL,
-    SHARE_SUMS_SUITE,
     SUITE_NAMES,
 )
 
@@ -28,8 +26,6 @@ __all__ = [
     "DERIVED_BATCH_SQL",
     "MART_SUITES",
     "PERSONAL_COLUMNS",
-    "SHARE_SUMS_SQL",
-    "SHARE_SUMS_SUITE",
     "SUITE_NAMES",
     "UnknownSuiteError",
     "ValidationOutcome",

@@ -1,8 +1,9 @@
 """Write the Great Expectations suites as JSON into the file context.
 
 Bronze suites are derived from the landing contract so a rule changed in `contract.py` cannot be
-forgotten here; mart suites are written out below from SPEC "Marts". The output is committed, so a
-reviewer sees every expectation as GX stores it and a contract change shows up as a JSON diff.
+forgotten here; the suite of the CLV step's mart is written out below from SPEC "Marts". The
+output is committed, so a reviewer sees every expectation as GX stores it and a contract change
+shows up as a JSON diff.
 Rerun after editing the contract or this file:
 
     python -m pipelines.lib.quality.build_suites [--context-root DIR] [--check]
@@ -25,15 +26,12 @@ from pipelines.lib.contract import (
     BRONZE_LINEAGE_COLUMNS,
     DELIVERY_PERIOD_COLUMN,
     ENTITIES,
-    KPIS,
-    TIERS,
     Entity,
 )
 from pipelines.lib.quality.suites import (
     BRONZE_SUITES,
     DEFAULT_CONTEXT_ROOT,
     MART_SUITES,
-    SHARE_SUMS_SUITE,
     SUITE_NAMES,
     suite_path,
 )
@@ -42,11 +40,7 @@ from pipelines.lib.quality.suites import (
 _ID_NAMESPACE = uuid.UUID("6a1f0c3e-5b7d-4a52-9d0e-3f4b8c2e7a10")
 # Finite-number guard: GX has no "is finite" expectation, but +/-inf falls outside any between.
 _FINITE = 1e15
-PLAN_PERIOD_PATTERN = r"^[0-9]{4}-Q[1-4]$"
 DELIVERY_PERIOD_PATTERN = r"^[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?$"
-SLICE_TYPES = ("all", "tier", "kam", "region")
-PACE_STATUSES = ("achieved", "on_track", "at_risk", "off_track")
-ABC_CLASSES = ("A", "B", "C")
 
 GX_GREAT_EXPECTATIONS_YML = """\
 # Great Expectations file context of the KAM warehouse.
@@ -175,96 +169,12 @@ def finite(column: str, minimum: float = -_FINITE) -> list[dict[str, Any]]:
 
 
 def mart_expectations() -> dict[str, list[dict[str, Any]]]:
-    """Business-rule expectations of the marts, by suite name (column names from SPEC "Marts")."""
-    account_tiers = [
-        row_count_at_least_one(),
-        *[
-            exists(name)
-            for name in (
-                "account_id",
-                "snapshot_date",
-                "revenue_12m",
-                "revenue_prev_12m",
-                "growth_12m",
-                "revenue_share",
-                "cumulative_share",
-                "abc_class",
-                "share_of_potential",
-                "referrals_count",
-                "is_reference_site",
-                "tenure_months",
-                "orders_12m",
-                "strategic_score",
-                "tier",
-                "tier_reason",
-                "is_override",
-            )
-        ],  # fmt: skip
-        not_null("account_id"),
-        not_null("snapshot_date"),
-        not_null("tier"),
-        unique_key(("account_id", "snapshot_date")),
-        in_set("tier", TIERS),
-        in_set("abc_class", ABC_CLASSES),
-        # Shares are null when no account sold anything in the window; GX skips nulls here.
-        between("revenue_share", 0, 1),
-        between("strategic_score", 0, 100),
-        # growth_12m is null when the previous 12 months had no revenue; never infinite.
-        between("growth_12m", -_FINITE, _FINITE),
-        between("referrals_count", 0, None),
-        between("tenure_months", 0, None),
-        between("orders_12m", 0, None),
-    ]
-    share_sums = [
-        row_count_at_least_one(),
-        not_null("snapshot_date"),
-        not_null("share_sum"),
-        unique_key(("snapshot_date",)),
-        between("share_sum", 0.999999, 1.000001),
-    ]
-    retention_cohorts = [
-        row_count_at_least_one(),
-        not_null("cohort_month"),
-        not_null("months_since_first"),
-        unique_key(("cohort_month", "months_since_first")),
-        between("months_since_first", 0, None),
-        between("cohort_size", 1, None),
-        between("active_accounts", 0, None),
-        _expectation(
-            "expect_column_pair_values_a_to_be_greater_than_b",
-            column_A="cohort_size",
-            column_B="active_accounts",
-            or_equal=True,
-        ),
-        between("logo_retention", 0, 1),
-        # Revenue retention above 1 is expansion; net revenue includes credit notes, so a small
-        # cohort's period can even be net negative. Only a missing value is an error.
-        not_null("revenue_retention"),
-    ]
-    retention_summary = [
-        row_count_at_least_one(),
-        not_null("period_start_date"),
-        not_null("slice_type"),
-        unique_key(("period_start_date", "slice_type", "slice_value")),
-        in_set("slice_type", SLICE_TYPES),
-        between("logo_retention", 0, 1),
-        between("grr", 0, 1),
-        between("nrr", 0, None),
-    ]
-    objective_attainment = [
-        row_count_at_least_one(),
-        not_null("account_id"),
-        not_null("kpi"),
-        not_null("plan_period"),
-        unique_key(("account_id", "kpi", "plan_period")),
-        in_set("kpi", KPIS),
-        matches("plan_period", PLAN_PERIOD_PATTERN),
-        # Null when the target is 0 (no ratio), otherwise never negative.
-        between("attainment_pct", 0, None),
-        between("expected_pct", 0, 100),
-        # Null exactly when attainment is undefined (a zero target, no SLA requests yet).
-        in_set("pace_status", PACE_STATUSES),
-    ]
+    """Expectations of the marts dbt does not build, by suite name (column names from SPEC "Marts").
+
+    The CLV step writes account_clv with Python after dbt's tests have run; everything GX checked
+    on dbt-built marts (keys, classes, ranges, shares summing to 1) is a dbt test now, so a rule
+    lives in one place (docs/quality.md lists what each suite checks and why dbt cannot).
+    """
     account_clv = [
         row_count_at_least_one(),
         not_null("account_id"),
@@ -277,14 +187,7 @@ def mart_expectations() -> dict[str, list[dict[str, Any]]]:
         *finite("expected_purchases_12m", minimum=0),
         *finite("expected_order_value"),
     ]
-    return {
-        MART_SUITES["account_tiers"]: account_tiers,
-        SHARE_SUMS_SUITE: share_sums,
-        MART_SUITES["retention_cohorts"]: retention_cohorts,
-        MART_SUITES["retention_summary"]: retention_summary,
-        MART_SUITES["objective_attainment"]: objective_attainment,
-        MART_SUITES["account_clv"]: account_clv,
-    }
+    return {MART_SUITES["account_clv"]: account_clv}
 
 
 def suite_document(name: str, expectations: list[dict[str, Any]], **meta: Any) -> dict[str, Any]:

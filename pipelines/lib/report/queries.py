@@ -199,12 +199,19 @@ def pareto_points(con: duckdb.DuckDBPyConnection) -> list[Row]:
 
 def retention_by_tier(con: duckdb.DuckDBPyConnection, months: int = 12) -> list[Row]:
     """Logo retention, NRR and GRR per period for all accounts and per tier, last `months`
-    periods. Slices without accounts at the start of a period are left out."""
+    complete periods. Slices without accounts at the start of a period are left out, and so is
+    the partial as-of month (its retention is null: docs/marts.md "Partial periods")."""
+    complete = (
+        "not is_partial_period"
+        if "is_partial_period" in _columns(con, "retention_summary")
+        else "true"  # versions published before partial periods were flagged
+    )
     return _rows(
         con,
-        """
+        f"""
         with periods as (
             select distinct period_start_date from marts.retention_summary
+            where period_type = 'month' and {complete}
             order by period_start_date desc
             limit $months
         )
@@ -223,7 +230,8 @@ def retention_by_tier(con: duckdb.DuckDBPyConnection, months: int = 12) -> list[
             summary.grr
         from marts.retention_summary as summary
         inner join periods on summary.period_start_date = periods.period_start_date
-        where summary.slice_type in ('all', 'tier') and summary.accounts_at_start > 0
+        where summary.period_type = 'month'
+            and summary.slice_type in ('all', 'tier') and summary.accounts_at_start > 0
         order by summary.period_start_date, summary.slice_type, summary.slice_value
         """,
         months=months,

@@ -1,20 +1,35 @@
 {#- Month-end tier snapshots: ABC class, strategic score, computed tier and plan overrides.
-    One row per account and month (snapshot_date = the month's last day). -#}
+    One row per account and month (snapshot_date = the month's last day).
+    The score's weights are renormalised over the components whose input was delivered: without
+    any market potential there is no headroom, without referrals and reference-site flags no
+    advocacy, and their weight goes to the other components instead of scoring every account 0
+    there (which capped the best score below the key threshold). With every input delivered the
+    arithmetic is the one it always was, term for term. -#}
 {%- set weight_revenue = var('score_weight_revenue') -%}
 {%- set weight_growth = var('score_weight_growth') -%}
 {%- set weight_headroom = var('score_weight_headroom') -%}
 {%- set weight_loyalty = var('score_weight_loyalty') -%}
 {%- set weight_advocacy = var('score_weight_advocacy') -%}
-{%- set weight_total = weight_revenue + weight_growth + weight_headroom + weight_loyalty + weight_advocacy -%}
+{#- The denominator for each combination of the two optional components, summed in the order of
+    the full formula so that the all-inputs total is the exact literal it always was. -#}
+{%- set total_all = weight_revenue + weight_growth + weight_headroom + weight_loyalty + weight_advocacy -%}
+{%- set total_without_headroom = weight_revenue + weight_growth + weight_loyalty + weight_advocacy -%}
+{%- set total_without_advocacy = weight_revenue + weight_growth + weight_headroom + weight_loyalty -%}
+{%- set total_without_both = weight_revenue + weight_growth + weight_loyalty -%}
 
 {%- set strategic_score_expression -%}
     100 * (
         {{ weight_revenue }} * revenue_percentile
         + {{ weight_growth }} * growth_percentile
-        + {{ weight_headroom }} * headroom_percentile
+        + case when has_market_potential then {{ weight_headroom }} * headroom_percentile else 0 end
         + {{ weight_loyalty }} * (tenure_percentile + frequency_percentile) / 2
-        + {{ weight_advocacy }} * advocacy_percentile
-    ) / {{ weight_total }}
+        + case when has_advocacy then {{ weight_advocacy }} * advocacy_percentile else 0 end
+    ) / case
+        when has_market_potential and has_advocacy then {{ total_all }}
+        when has_advocacy then {{ total_without_headroom }}
+        when has_market_potential then {{ total_without_advocacy }}
+        else {{ total_without_both }}
+    end
 {%- endset -%}
 
 with account_monthly as (
@@ -26,6 +41,12 @@ with account_monthly as (
 tier_overrides as (
 
     select * from {{ ref('stg_plan__tier_overrides') }}
+
+),
+
+inputs as (
+
+    select * from {{ ref('int_inputs__delivered') }}
 
 ),
 
@@ -65,7 +86,7 @@ ranked as (
 classified as (
 
     select
-        *,
+        ranked.*,
         case
             when total_revenue_12m > 0
                 then cast(positive_revenue_12m as {{ type_double() }})
@@ -88,8 +109,15 @@ classified as (
         end as growth_12m,
         {{ safe_ratio('revenue_12m', 'market_potential') }} as share_of_potential,
         coalesce(market_potential, 0) - revenue_12m as headroom,
-        referrals_count + case when is_reference_site then 1 else 0 end as advocacy_points
+        referrals_count + case when is_reference_site then 1 else 0 end as advocacy_points,
+        inputs.has_market_potential,
+        inputs.has_advocacy,
+        'revenue, growth'
+        || case when inputs.has_market_potential then ', headroom' else '' end
+        || ', loyalty'
+        || case when inputs.has_advocacy then ', advocacy' else '' end as score_inputs
     from ranked
+    cross join inputs
 
 ),
 
@@ -212,6 +240,7 @@ final as (
         computed.active_months_12m,
         computed.is_active,
         computed.strategic_score,
+        computed.score_inputs,
         computed.score_top_pct,
         computed.computed_tier,
         coalesce(valid_overrides.tier, computed.computed_tier) as tier,
@@ -224,6 +253,10 @@ final as (
                 computed.abc_class || '-class, score '
                 || cast(cast({{ round_double('computed.strategic_score', 0) }} as integer) as {{ dbt.type_string() }})
                 || ' (top ' || cast(computed.score_top_pct as {{ dbt.type_string() }}) || ' %)'
+                || case
+                    when computed.has_market_potential and computed.has_advocacy then ''
+                    else ' on ' || computed.score_inputs
+                end
         end as tier_reason,
         valid_overrides.tier is not null as is_override
     from computed

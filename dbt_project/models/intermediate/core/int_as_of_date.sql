@@ -30,6 +30,12 @@ final as (
         as_of_date,
         {{ month_start('as_of_date') }} as as_of_month_start_date,
         {{ quarter_start('as_of_date') }} as as_of_quarter_start_date,
+        {#- The as-of month is complete only when the as-of date is its last day; otherwise the
+            last complete month is the one before. #}
+        case
+            when as_of_date = {{ month_end('as_of_date') }} then {{ month_start('as_of_date') }}
+            else {{ add_months(month_start('as_of_date'), -1) }}
+        end as last_complete_month_start_date,
         {{ month_start('least(first_invoice_date, as_of_date)') }} as history_start_month_date,
         first_invoice_date,
         last_invoice_date

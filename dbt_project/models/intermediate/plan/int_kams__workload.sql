@@ -1,5 +1,8 @@
 {#- One row per account-owning user and plan period: accounts and key accounts owned at the
-    period's tier snapshot, and whether that is within the role's workload limits. -#}
+    period's tier snapshot, and whether that is within the role's workload limits. The default
+    roles keep their meaning (a key account manager's limits count key accounts, an account
+    manager's count accounts, a regional manager manages people and owns no scorecard); a role
+    added in kam.yml passes through with no workload limits (workload_status null). -#}
 with users as (
 
     select * from {{ ref('stg_crm__users') }}
@@ -53,7 +56,7 @@ kam_periods as (
     left join owned
         on users.kam_id = owned.kam_id
         and plan_periods.plan_period = owned.plan_period
-    where users.role in ('key_account_manager', 'account_manager')
+    where users.role <> 'regional_manager'
 
 ),
 
@@ -70,7 +73,7 @@ final as (
             when role = 'key_account_manager' and key_accounts_owned > {{ var('workload_key_accounts_max') }} then 'over'
             when role = 'account_manager' and accounts_owned < {{ var('workload_accounts_min') }} then 'under'
             when role = 'account_manager' and accounts_owned > {{ var('workload_accounts_max') }} then 'over'
-            else 'within'
+            when role in ('key_account_manager', 'account_manager') then 'within'
         end as workload_status
     from kam_periods
 

@@ -1,5 +1,7 @@
 {#- One row per objective (account, KPI, plan period) of a started period, with the KPI's actual
-    value over the period's days up to the as-of date. -#}
+    value over the period's days up to the as-of date. An actual whose input was never delivered
+    (visits without activities, SLA without service requests, ...) is null with the reason, not a
+    0 that would read as measured. Revenue, units and listings count merchandise only. -#}
 with objectives as (
 
     select * from {{ ref('stg_plan__objectives') }}
@@ -54,6 +56,12 @@ as_of as (
 
 ),
 
+inputs as (
+
+    select * from {{ ref('int_inputs__delivered') }}
+
+),
+
 sales_actuals as (
 
     select
@@ -74,6 +82,7 @@ listing_actuals as (
         count(*) as new_listings
     from account_products
     where first_purchase_date is not null
+        and is_merchandise
     group by account_id, {{ plan_period_of('first_purchase_date') }}
 
 ),
@@ -175,14 +184,38 @@ final as (
                 when 'net_revenue' then coalesce(sales_actuals.net_revenue, 0)
                 when 'units' then coalesce(sales_actuals.units, 0)
                 when 'new_listings' then coalesce(listing_actuals.new_listings, 0)
-                when 'visits' then coalesce(visit_actuals.visits, 0)
-                when 'decision_makers_engaged' then coalesce(engagement_actuals.decision_makers_engaged, 0)
+                when 'visits' then
+                    case when inputs.has_activities then coalesce(visit_actuals.visits, 0) end
+                when 'decision_makers_engaged' then
+                    case
+                        when inputs.has_activities and inputs.has_contacts
+                            then coalesce(engagement_actuals.decision_makers_engaged, 0)
+                    end
                 when 'sla_compliance_pct' then sla_actuals.sla_compliance_pct
-                when 'opportunities_won' then coalesce(opportunity_actuals.opportunities_won, 0)
+                when 'opportunities_won' then
+                    case
+                        when inputs.has_opportunities
+                            then coalesce(opportunity_actuals.opportunities_won, 0)
+                    end
             end
             as {{ type_double() }}
-        ) as actual_value
+        ) as actual_value,
+        case
+            when objectives_in_scope.kpi = 'visits' and not inputs.has_activities
+                then 'activities not delivered'
+            when objectives_in_scope.kpi = 'decision_makers_engaged' and not inputs.has_activities
+                then 'activities not delivered'
+            when objectives_in_scope.kpi = 'decision_makers_engaged' and not inputs.has_contacts
+                then 'contacts not delivered'
+            when objectives_in_scope.kpi = 'sla_compliance_pct' and not inputs.has_service_requests
+                then 'service requests not delivered'
+            when objectives_in_scope.kpi = 'sla_compliance_pct' and sla_actuals.sla_compliance_pct is null
+                then 'no service request met or breached its SLA in the period yet'
+            when objectives_in_scope.kpi = 'opportunities_won' and not inputs.has_opportunities
+                then 'opportunities not delivered'
+        end as actual_null_reason
     from objectives_in_scope
+    cross join inputs
     left join sales_actuals
         on objectives_in_scope.account_id = sales_actuals.account_id
         and objectives_in_scope.plan_period = sales_actuals.plan_period

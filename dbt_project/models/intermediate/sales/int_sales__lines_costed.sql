@@ -1,6 +1,9 @@
-{#- Invoice lines up to the as-of date with the product's unit cost and the line margin.
-    A view: fct_sales stores the lines (replacing only the months that changed); the aggregates
-    read them from here, independently of fct_sales (a test reconciles the two). -#}
+{#- Invoice lines up to the as-of date with the product's unit cost, the line margin and whether
+    the line is merchandise. A view: fct_sales stores the lines (replacing only the months that
+    changed); the aggregates read them from here, independently of fct_sales (a test reconciles
+    the two).
+    Non-merchandise lines (postage, fees, bank charges, manual adjustments; macros/merchandise.sql)
+    stay in fct_sales, flagged, and count in no revenue metric. -#}
 {{ config(materialized='view') }}
 
 with invoice_lines as (
@@ -54,6 +57,7 @@ final as (
                 )
         end as gross_margin,
         lines_in_scope.net_amount < 0 as is_return,
+        {{ is_merchandise('lines_in_scope.product_id', 'products.is_merchandise') }} as is_merchandise,
         lines_in_scope.delivery_period,
         lines_in_scope.load_id
     from lines_in_scope

@@ -28,6 +28,12 @@ as_of as (
 
 ),
 
+inputs as (
+
+    select * from {{ ref('int_inputs__delivered') }}
+
+),
+
 purchases as (
 
     select
@@ -91,21 +97,28 @@ final as (
                 then {{ datediff_int('month', month_start('purchases.first_purchase_date'), 'as_of.as_of_month_start_date') }} + 1
             else 0
         end as tenure_months,
-        coalesce(purchases.lifetime_revenue, 0) as lifetime_revenue,
-        coalesce(current_tiers.revenue_12m, 0) as revenue_12m,
+        {{ money('coalesce(purchases.lifetime_revenue, 0)') }} as lifetime_revenue,
+        {{ money('coalesce(current_tiers.revenue_12m, 0)') }} as revenue_12m,
         current_tiers.abc_class,
         current_tiers.strategic_score,
         current_tiers.tier,
         current_tiers.tier_reason,
         coalesce(current_tiers.is_override, false) as is_tier_override,
-        coalesce(current_tiers.referrals_count, 0) as referrals_count,
-        coalesce(stakeholders.contacts_count, 0) as contacts_count,
-        coalesce(stakeholders.active_contacts_count, 0) as active_contacts_count,
-        coalesce(stakeholders.decision_makers_count, 0) as decision_makers_count,
-        coalesce(stakeholders.influencers_count, 0) as influencers_count,
-        coalesce(stakeholders.champions_count, 0) as champions_count
+        {{ as_bigint('coalesce(current_tiers.referrals_count, 0)') }} as referrals_count,
+        -- Null, not 0, when no contacts were delivered: unknown is not "nobody mapped".
+        case when inputs.has_contacts then coalesce(stakeholders.contacts_count, 0) end
+            as contacts_count,
+        case when inputs.has_contacts then coalesce(stakeholders.active_contacts_count, 0) end
+            as active_contacts_count,
+        case when inputs.has_contacts then coalesce(stakeholders.decision_makers_count, 0) end
+            as decision_makers_count,
+        case when inputs.has_contacts then coalesce(stakeholders.influencers_count, 0) end
+            as influencers_count,
+        case when inputs.has_contacts then coalesce(stakeholders.champions_count, 0) end
+            as champions_count
     from accounts
     cross join as_of
+    cross join inputs
     left join purchases
         on accounts.account_id = purchases.account_id
     left join current_tiers

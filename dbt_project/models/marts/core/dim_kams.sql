@@ -51,16 +51,20 @@ final as (
     select
         users.kam_id,
         users.full_name as kam_name,
+        {#- Always a column (the contract names it), filled only when the configuration allows:
+            a column that comes and goes with a setting would break the dashboards using it. #}
         {% if var('expose_contact_names') -%}
         users.email,
-        {% endif -%}
+        {%- else -%}
+        cast(null as {{ dbt.type_string() }}) as email,
+        {%- endif %}
         users.role,
         users.region,
         users.manager_id,
         users.hired_date,
         coalesce(users.is_active, true) as is_active,
-        coalesce(owned.accounts_owned, 0) as accounts_owned,
-        coalesce(owned.key_accounts_owned, 0) as key_accounts_owned
+        {{ as_bigint('coalesce(owned.accounts_owned, 0)') }} as accounts_owned,
+        {{ as_bigint('coalesce(owned.key_accounts_owned, 0)') }} as key_accounts_owned
     from users
     left join owned
         on users.kam_id = owned.kam_id

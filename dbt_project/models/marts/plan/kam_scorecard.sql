@@ -40,6 +40,12 @@ as_of as (
 
 ),
 
+inputs as (
+
+    select * from {{ ref('int_inputs__delivered') }}
+
+),
+
 attainment as (
 
     select
@@ -49,9 +55,13 @@ attainment as (
         sum(case when attainment_pct is not null then weight * attainment_pct else 0 end)
             as weighted_attainment_sum,
         sum(case when attainment_pct is not null then weight else 0 end) as attainment_weight,
+        -- One count per pace status plus the objectives without one: they add up to
+        -- objectives_count (achieved is not counted as on track too).
         count(case when pace_status = 'achieved' then 1 end) as objectives_achieved,
-        count(case when pace_status in ('achieved', 'on_track') then 1 end) as objectives_on_pace,
-        count(case when pace_status = 'off_track' then 1 end) as objectives_off_track
+        count(case when pace_status = 'on_track' then 1 end) as objectives_on_track,
+        count(case when pace_status = 'at_risk' then 1 end) as objectives_at_risk,
+        count(case when pace_status = 'off_track' then 1 end) as objectives_off_track,
+        count(case when pace_status is null then 1 end) as objectives_not_measured
     from objective_attainment
     group by kam_id, plan_period
 
@@ -105,6 +115,8 @@ sla_counts as (
 
 ),
 
+{#- Counts of an input that was never delivered are null, not 0: "no action done" and "no
+    actions recorded" are different answers. -#}
 final as (
 
     select
@@ -117,22 +129,30 @@ final as (
         {{ safe_ratio('attainment.weighted_attainment_sum', 'attainment.attainment_weight') }}
             as weighted_attainment_pct,
         coalesce(attainment.objectives_achieved, 0) as objectives_achieved,
-        coalesce(attainment.objectives_on_pace, 0) as objectives_on_pace,
+        coalesce(attainment.objectives_on_track, 0) as objectives_on_track,
+        coalesce(attainment.objectives_at_risk, 0) as objectives_at_risk,
         coalesce(attainment.objectives_off_track, 0) as objectives_off_track,
+        coalesce(attainment.objectives_not_measured, 0) as objectives_not_measured,
         workload.accounts_owned,
         workload.key_accounts_owned,
         workload.workload_status,
         workload.workload_status = 'within' as is_workload_within_limits,
-        coalesce(action_counts.actions_planned, 0) as actions_planned,
-        coalesce(action_counts.actions_done, 0) as actions_done,
-        coalesce(action_counts.actions_done_on_time, 0) as actions_done_on_time,
-        coalesce(action_counts.actions_overdue, 0) as actions_overdue,
+        case when inputs.has_actions then coalesce(action_counts.actions_planned, 0) end
+            as actions_planned,
+        case when inputs.has_actions then coalesce(action_counts.actions_done, 0) end
+            as actions_done,
+        case when inputs.has_actions then coalesce(action_counts.actions_done_on_time, 0) end
+            as actions_done_on_time,
+        case when inputs.has_actions then coalesce(action_counts.actions_overdue, 0) end
+            as actions_overdue,
         {{ safe_ratio('action_counts.actions_done_on_time', 'action_counts.actions_done') }}
             as actions_on_time_share,
-        coalesce(sla_counts.requests_decided, 0) as service_requests_measured,
+        case when inputs.has_service_requests then coalesce(sla_counts.requests_decided, 0) end
+            as service_requests_measured,
         100 * {{ safe_ratio('sla_counts.requests_met', 'sla_counts.requests_decided') }}
             as sla_compliance_pct
     from workload
+    cross join inputs
     inner join plan_periods
         on workload.plan_period = plan_periods.plan_period
     left join attainment

@@ -57,7 +57,12 @@ final as (
             when attainment_pct >= expected_pct then 'on_track'
             when attainment_pct >= 0.8 * expected_pct then 'at_risk'
             else 'off_track'
-        end as pace_status
+        end as pace_status,
+        case
+            when attainment_pct is not null then null
+            when actual_null_reason is not null then actual_null_reason
+            when target_value = 0 then 'target is 0'
+        end as not_measured_reason
     from measured
 
 )

@@ -34,6 +34,12 @@ as_of as (
 
 ),
 
+inputs as (
+
+    select * from {{ ref('int_inputs__delivered') }}
+
+),
+
 action_status as (
 
     select
@@ -101,6 +107,7 @@ account_periods as (
 
 ),
 
+{#- Counts of an input that was never delivered (actions, SWOT) are null, not 0. -#}
 final as (
 
     select
@@ -110,16 +117,24 @@ final as (
         plan_periods.period_start_date,
         plan_periods.period_end_date,
         coalesce(objective_counts.objectives_count, 0) as objectives_count,
-        coalesce(action_counts.actions_planned, 0) as actions_planned,
-        coalesce(action_counts.actions_done, 0) as actions_done,
-        coalesce(action_counts.actions_done_on_time, 0) as actions_done_on_time,
-        coalesce(action_counts.actions_overdue, 0) as actions_overdue,
-        coalesce(action_counts.actions_cancelled, 0) as actions_cancelled,
+        case when inputs.has_actions then coalesce(action_counts.actions_planned, 0) end
+            as actions_planned,
+        case when inputs.has_actions then coalesce(action_counts.actions_done, 0) end
+            as actions_done,
+        case when inputs.has_actions then coalesce(action_counts.actions_done_on_time, 0) end
+            as actions_done_on_time,
+        case when inputs.has_actions then coalesce(action_counts.actions_overdue, 0) end
+            as actions_overdue,
+        case when inputs.has_actions then coalesce(action_counts.actions_cancelled, 0) end
+            as actions_cancelled,
         {{ safe_ratio('action_counts.actions_done', 'action_counts.actions_planned') }} as actions_done_share,
-        coalesce(swot_counts.swot_quadrants_filled, 0) as swot_quadrants_filled,
-        coalesce(swot_counts.swot_items, 0) as swot_items,
-        coalesce(swot_counts.swot_quadrants_filled, 0) = 4 as is_swot_complete
+        case when inputs.has_swot then coalesce(swot_counts.swot_quadrants_filled, 0) end
+            as swot_quadrants_filled,
+        case when inputs.has_swot then coalesce(swot_counts.swot_items, 0) end as swot_items,
+        case when inputs.has_swot then coalesce(swot_counts.swot_quadrants_filled, 0) = 4 end
+            as is_swot_complete
     from account_periods
+    cross join inputs
     inner join plan_periods
         on account_periods.plan_period = plan_periods.plan_period
     left join accounts

@@ -1,4 +1,13 @@
-with account_days as (
+{#- Churn status of every account at the as-of date. Accounts that never purchased (no purchase
+    day: no invoice line, or only returns, fees or postage) are listed too, with status
+    never_purchased, so a dashboard sees every account of dim_accounts here. -#}
+with accounts as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+
+),
+
+account_days as (
 
     select * from {{ ref('int_sales__account_days') }}
 
@@ -67,20 +76,27 @@ thresholds as (
 final as (
 
     select
-        account_id,
-        first_purchase_date,
-        last_purchase_date,
-        purchase_days,
-        days_since_last_purchase,
-        cast(typical_interval_days as {{ type_double() }}) as typical_interval_days,
-        churn_threshold_days,
+        accounts.account_id,
+        accounts.account_name,
+        accounts.owner_kam_id,
+        thresholds.first_purchase_date,
+        thresholds.last_purchase_date,
+        coalesce(thresholds.purchase_days, 0) as purchase_days,
+        thresholds.days_since_last_purchase,
+        cast(thresholds.typical_interval_days as {{ type_double() }}) as typical_interval_days,
+        thresholds.churn_threshold_days,
         case
-            when days_since_last_purchase > churn_threshold_days then 'churned'
-            when days_since_last_purchase > {{ var('at_risk_threshold_share') }} * churn_threshold_days then 'at_risk'
+            when thresholds.account_id is null then 'never_purchased'
+            when thresholds.days_since_last_purchase > thresholds.churn_threshold_days then 'churned'
+            when thresholds.days_since_last_purchase
+                > {{ var('at_risk_threshold_share') }} * thresholds.churn_threshold_days then 'at_risk'
             else 'active'
         end as status,
-        days_since_last_purchase > churn_threshold_days as is_churned
-    from thresholds
+        coalesce(thresholds.days_since_last_purchase > thresholds.churn_threshold_days, false)
+            as is_churned
+    from accounts
+    left join thresholds
+        on accounts.account_id = thresholds.account_id
 
 )
 

@@ -36,6 +36,7 @@ final as (
         products.list_price - products.unit_cost as unit_margin,
         {{ safe_ratio('products.list_price - products.unit_cost', 'products.list_price') }} as list_margin_share,
         products.launched_date,
+        {{ is_merchandise('products.product_id', 'products.is_merchandise') }} as is_merchandise,
         product_sales.first_sold_date,
         product_sales.last_sold_date,
         coalesce(product_sales.accounts_listed, 0) as accounts_listed,

@@ -4,14 +4,16 @@
     and replaces only the months that differ, so a new day, a re-delivered period, a product cost
     change, another as-of date or a rebuilt staging layer all land in the months they touch. The
     pre-hook deletes the stored months with no line any more (after an earlier as-of date). The
-    first build and --full-refresh write every month; a change of columns needs --full-refresh
-    (on_schema_change fails the run). Other engines rebuild the table. -#}
+    first build and --full-refresh write every month. A column added to the model is appended to
+    the stored table (on_schema_change append_new_columns): its stored value is null, so every
+    month's fingerprint differs and every month is rewritten on that run, with no --full-refresh.
+    Other engines rebuild the table. -#}
 {%- set is_duckdb = target.type == 'duckdb' -%}
 {{ config(
     materialized=('incremental' if is_duckdb else 'table'),
     incremental_strategy=('delete+insert' if is_duckdb else none),
     unique_key=('month_start_date' if is_duckdb else none),
-    on_schema_change=('fail' if is_duckdb else none),
+    on_schema_change=('append_new_columns' if is_duckdb else none),
     pre_hook=(
         ["{{ delete_partitions_absent_from(ref('int_sales__lines_costed'), 'month_start_date') }}"]
         if is_duckdb else []
@@ -39,6 +41,7 @@
     'channel',
     'distributor_id',
     'delivery_period',
+    'is_merchandise',
 ] -%}
 {%- set lines_costed = ref('int_sales__lines_costed') -%}
 

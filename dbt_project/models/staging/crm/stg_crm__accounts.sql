@@ -23,7 +23,10 @@ final as (
         account_name,
         account_type,
         state,
+        {#- Brazil is a default, not the contract: the Brazilian macro-regions apply to accounts
+            in Brazil; elsewhere the region is the state or region text as delivered. #}
         case
+            when country <> 'BR' then state
             when state in ('AC', 'AM', 'AP', 'PA', 'RO', 'RR', 'TO') then 'Norte'
             when state in ('AL', 'BA', 'CE', 'MA', 'PB', 'PE', 'PI', 'RN', 'SE') then 'Nordeste'
             when state in ('DF', 'GO', 'MS', 'MT') then 'Centro-Oeste'

@@ -26,6 +26,7 @@ final as (
         brand,
         unit_cost,
         launched_date,
+        is_merchandise,
         _load_id as load_id,
         _loaded_at as loaded_at
     from versions
