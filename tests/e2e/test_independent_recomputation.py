@@ -29,7 +29,7 @@ RATIO_TOLERANCE = 1e-9
 @pytest.fixture(scope="module")
 def three_year_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three years of sample data: NRR and GRR need 24 months of history before a period ends,
-    so the session's two-year sample would leave every one of them null."""
+    so the test session's two-year sample would leave every one of them null."""
     from pipelines.lib.sample_data import generate_landing
 
     landing = tmp_path_factory.mktemp("landing_three_years")

@@ -1,8 +1,9 @@
 """What a BI tool gets from a real run: a file its driver's DuckDB opens, described in full.
 
-One full `kam run` on generated data (the session's published home), then the published file and
-its Parquet exports are read the way BI tools read them: with DuckDB 1.1 (the drivers bundle older
-releases than the Python package), with pyarrow and pandas (Arrow field metadata, numeric types).
+One full `kam run` on generated data (the test session's published home), then the published file
+and its Parquet exports are read the way BI tools read them: with DuckDB 1.1 (the drivers bundle
+older releases than the Python package), with pyarrow and pandas (Arrow field metadata, numeric
+types).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def test_duckdb_output_holds_the_homes_paths_and_kam_yml_bounds(tmp_path: Path) 
     output = profile["outputs"]["duckdb"]
     assert output["path"] == str(tmp_path / "home" / "build" / "kam.duckdb")
     assert output["threads"] == 3
-    assert output["settings"] == {
+    assert output["config_options"] == {
         "threads": 3,
         "memory_limit": "700MB",
         "temp_directory": str(tmp_path / "home" / "build" / "tmp"),

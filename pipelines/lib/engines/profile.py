@@ -79,14 +79,17 @@ def jinja_literal(value: str) -> str:
 
 def _duckdb(settings: Settings) -> dict[str, Any]:
     # DuckDB's own settings for the database dbt opens: the same threads, memory limit and
-    # spill folder as every other DuckDB connection of a run.
+    # spill folder as every other DuckDB connection of a run. Given when the database is opened
+    # (`config_options`), not as `settings`, which dbt-duckdb re-applies with SET on every new
+    # cursor: once a build has spilled, DuckDB refuses any SET of temp_directory, even to the
+    # same folder ("Cannot switch temporary directory after the current one has been used").
     bounds = duckdb_config(settings)
     return {
         "type": "duckdb",
         "path": jinja_literal(str(settings.build_db)),
         # dbt's threads: models built at once, sharing that one database.
         "threads": settings.duckdb_threads,
-        "settings": {
+        "config_options": {
             name: jinja_literal(value) if isinstance(value, str) else value
             for name, value in bounds.items()
         },
