@@ -1,6 +1,6 @@
 """How long the review pack takes for a home's current published version.
 
-    .venv/bin/python -m benchmarks.bench_report --home DIR [--repeats N] [--lang pt|en]
+    .venv/bin/python -m benchmarks.bench_report --home DIR [--repeats N] [--lang pt|en] [--no-pdf]
 
 (run from the repository root). Builds the pack (HTML and PDFs, as `kam report` does) into a
 temporary folder `--repeats` times and prints, per run, the wall time, the part spent printing
@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", required=True, help="KAM home with a published version")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--lang", default="pt", choices=("pt", "en"))
+    parser.add_argument("--no-pdf", action="store_true", help="HTML pages only, as kam report")
     args = parser.parse_args(argv)
     published = Path(args.home) / "published"
     version = current_version(published)
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                 lang=args.lang,
                 tiers=("key", "strategic"),
                 expose_contact_names=False,
+                pdf=not args.no_pdf,
             )
         print(
             f"{run:>3}  {summary.seconds:6.1f}  {summary.seconds - summary.pdf_seconds:6.1f}  "

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipelines.lib import contract
 from pipelines.lib.report import palette
@@ -13,9 +14,25 @@ from pipelines.lib.report.messages import Catalogue, MissingMessageError, load_m
 from pipelines.lib.report.render import TEMPLATES_DIR
 
 REPORT_DIR = Path(TEMPLATES_DIR).parent
+REPO = Path(__file__).resolve().parents[2]
+
+
+def accepted_values(models_yml: str, model: str, column: str) -> tuple[str, ...]:
+    """The values a mart column may hold, from its dbt test: a new status in the marts needs a
+    label before a page can show it."""
+    document = yaml.safe_load((REPO / "dbt_project" / "models" / models_yml).read_text())
+    (found,) = [m for m in document["models"] if m["name"] == model]
+    (spec,) = [c for c in found["columns"] if c["name"] == column]
+    for test in spec.get("data_tests", []):
+        if isinstance(test, dict) and "accepted_values" in test:
+            arguments = test["accepted_values"].get("arguments", test["accepted_values"])
+            return tuple(arguments["values"])
+    raise AssertionError(f"{model}.{column} has no accepted_values test")
+
+
 STATUS_GROUPS = {
     "pace": ("achieved", "on_track", "at_risk", "off_track", "not_measured"),
-    "churn": ("active", "at_risk", "churned"),
+    "churn": accepted_values("marts/retention/_retention__models.yml", "account_churn", "status"),
     "workload": ("within", "under", "over"),
     "input": ("plan", "contacts", "service_requests", "users", "products", "invoice_lines"),
 }
