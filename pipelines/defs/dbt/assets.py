@@ -71,7 +71,9 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
     )
 
-    def build(context: dg.AssetExecutionContext, kam: KamResource) -> Iterator[Any]:
+    def build(
+        context: dg.AssetExecutionContext, kam: KamResource, *, prepares_bronze: bool
+    ) -> Iterator[Any]:
         settings = kam.settings()
         # The ledger says whether the whole build last passed dbt's tests. The first invocation
         # of a full build resets it; it is set again once this run's invocations have built
@@ -82,7 +84,10 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         waiting = [key.to_user_string() for key in after_clv_key]
         with connect_build_db(settings) as con:
             begin_invocation(con, DBT_STEP, context.run_id, selected, every_model, waiting)
-        prepare_bronze(settings, settings.dbt_target)
+        if prepares_bronze:
+            # Only the first invocation reads bronze. On PostgreSQL this copies every bronze
+            # table and on Spark it registers them in a JVM: never twice in a run.
+            prepare_bronze(settings, settings.dbt_target)
         workspace = DbtWorkspace.of(settings)
         workspace.write_profile(settings)
         target = workspace.start_invocation(context.run_id)
@@ -120,7 +125,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         kam: KamResource,
         writer: WriterLockResource,
     ) -> Iterator[Any]:
-        yield from build(context, kam)
+        yield from build(context, kam, prepares_bronze=True)
 
     @dbt_assets(
         manifest=runtime_manifest(),
@@ -134,7 +139,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         kam: KamResource,
         writer: WriterLockResource,
     ) -> Iterator[Any]:
-        yield from build(context, kam)
+        yield from build(context, kam, prepares_bronze=False)
 
     every_model_key.update(kam_dbt_models.keys, kam_dbt_models_after_clv.keys)
     after_clv_key.update(kam_dbt_models_after_clv.keys)
