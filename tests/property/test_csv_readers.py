@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipelines.lib.ingest import ingest_entity
-from tests.ingest_helpers import land_bytes, query, settings_for, with_format
+from tests.ingest_helpers import settings_for, with_format
+from tests.unit.landing_helpers import land, query
 
 COLUMNS = ("product_id", "product_name", "product_category", "list_price", "launched_date")
 # Characters every tested encoding can write, the separators and the quote included.
@@ -181,7 +182,7 @@ def test_every_record_is_accounted_for_and_loaded_exactly(example) -> None:
             thousands_separator=dialect.thousands,
             date_formats=(dialect.date_format,),
         )
-        land_bytes(kam, "sales/products.csv", content)
+        land(kam, "sales/products.csv", content)
 
         report = ingest_entity(kam, "products")
 

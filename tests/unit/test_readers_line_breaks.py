@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from pipelines.lib.ingest import ingest_entity
-from tests.ingest_helpers import INVOICE_COLUMNS, land_bytes, load_parents, query, settings_for
+from tests.ingest_helpers import INVOICE_COLUMNS, settings_for
+from tests.unit.landing_helpers import land, query, with_parents
 
 HEADER = ";".join(INVOICE_COLUMNS)
 INVOICE = "sales/invoice_lines/nf_2025-01-05.csv"
@@ -29,9 +30,9 @@ def open_quote(lines: list[str], opened_on: int, closed_on: int) -> list[str]:
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_a_quote_left_open_quarantines_every_line_it_swallowed(tmp_path, newline):
     settings = settings_for(tmp_path, max_bad_row_share=0.5)
-    load_parents(settings)
+    with_parents(settings)
     lines = open_quote(invoice_lines(35), opened_on=5, closed_on=8)
-    land_bytes(settings, INVOICE, (newline.join([HEADER, *lines]) + newline).encode("latin-1"))
+    land(settings, INVOICE, (newline.join([HEADER, *lines]) + newline).encode("latin-1"))
 
     report = ingest_entity(settings, "invoice_lines")
 
@@ -60,9 +61,9 @@ def test_a_quote_left_open_quarantines_every_line_it_swallowed(tmp_path, newline
 def test_too_many_swallowed_lines_fail_the_file_with_the_reason(tmp_path):
     # No allowance: the 4 swallowed records alone exceed the entity's bad-row policy.
     settings = settings_for(tmp_path, max_bad_rows=0)
-    load_parents(settings)
+    with_parents(settings)
     lines = open_quote(invoice_lines(35), opened_on=5, closed_on=8)
-    land_bytes(settings, INVOICE, ("\n".join([HEADER, *lines]) + "\n").encode("latin-1"))
+    land(settings, INVOICE, ("\n".join([HEADER, *lines]) + "\n").encode("latin-1"))
 
     report = ingest_entity(settings, "invoice_lines")
 
@@ -80,7 +81,7 @@ def test_line_breaks_in_free_text_are_one_record(tmp_path):
         'P1,"Oncoxa\n\nextended\nrelease",oncologia,10\n'
         "P2,Cardiol,cardiologia,5\n"
     )
-    land_bytes(settings, "sales/products.csv", body.encode())
+    land(settings, "sales/products.csv", body.encode())
 
     report = ingest_entity(settings, "products")
 
@@ -103,7 +104,7 @@ def test_blank_lines_between_records_keep_line_numbers_right(tmp_path):
         "P4,Derma,dermatologia,4\n"
         "\n"
     )
-    land_bytes(settings, "sales/products.csv", body.encode())
+    land(settings, "sales/products.csv", body.encode())
 
     report = ingest_entity(settings, "products")
 
@@ -118,12 +119,12 @@ def test_blank_lines_between_records_keep_line_numbers_right(tmp_path):
 
 def test_swallowed_values_of_personal_data_entities_are_redacted(tmp_path):
     settings = settings_for(tmp_path, max_bad_row_share=1.0)
-    load_parents(settings)
+    with_parents(settings)
     body = (
         "contact_id,account_id,decision_role,relationship_level,full_name,email\n"
         'C1,A001,influencer,"3\nC2,Maria Secreta,maria@example.com",Ana,ana@example.com\n'
     )
-    land_bytes(settings, "crm/contacts.csv", body.encode())
+    land(settings, "crm/contacts.csv", body.encode())
 
     report = ingest_entity(settings, "contacts")
 
@@ -147,7 +148,7 @@ def test_a_header_cell_with_a_line_break_is_one_header(tmp_path):
         "P1,Oncoxa,oncologia,10,4\n"
         "P2,Cardiol,cardiologia,abc,3\n"
     )
-    land_bytes(settings, "sales/products.csv", body.encode())
+    land(settings, "sales/products.csv", body.encode())
 
     report = ingest_entity(settings, "products")
 

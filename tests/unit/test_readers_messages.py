@@ -13,18 +13,13 @@ import openpyxl
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipelines.lib.ingest import ingest_entity
-from tests.ingest_helpers import (
-    INVOICE_COLUMNS,
-    land_bytes,
-    load_parents,
-    query,
-    settings_for,
-)
+from tests.ingest_helpers import INVOICE_COLUMNS, settings_for
+from tests.unit.landing_helpers import land, query, with_parents
 
 
 def test_numbers_too_large_for_their_type_say_so(tmp_path):
     settings = settings_for(tmp_path, max_bad_row_share=1.0)
-    load_parents(settings)
+    with_parents(settings)
     body = (
         ";".join(INVOICE_COLUMNS)
         + "\n"
@@ -34,7 +29,7 @@ def test_numbers_too_large_for_their_type_say_so(tmp_path):
             "N1;3;05/01/2025;A001;P1;1;12.345.678.901.234,56;D1\n"
         )
     )
-    land_bytes(settings, "sales/invoice_lines/nf_2025-01-05.csv", body.encode())
+    land(settings, "sales/invoice_lines/nf_2025-01-05.csv", body.encode())
 
     ingest_entity(settings, "invoice_lines")
 
@@ -62,13 +57,13 @@ def test_numbers_too_large_for_their_type_say_so(tmp_path):
 
 def test_an_infinite_double_is_too_large_not_published(tmp_path):
     settings = settings_for(tmp_path, max_bad_row_share=1.0)
-    load_parents(settings)
+    with_parents(settings)
     body = (
         "plan_period,account_id,kpi,kam_id,target_value,weight\n"
         "2026-Q1,A001,units,K01,10,1e999\n"
         "2026-Q1,A002,units,K01,10,0.5\n"
     )
-    land_bytes(settings, "plan/objectives.csv", body.encode())
+    land(settings, "plan/objectives.csv", body.encode())
 
     ingest_entity(settings, "objectives")
 
@@ -102,11 +97,11 @@ OBJECTIVES = [
 
 def test_an_encrypted_workbook_says_it_is_password_protected(tmp_path):
     settings = settings_for(tmp_path)
-    load_parents(settings)
+    with_parents(settings)
     plain = io.BytesIO(plan_workbook(tmp_path / "p.xlsx", {"acoes": ACTIONS}))
     encrypted = io.BytesIO()
     OOXMLFile(plain).encrypt("segredo", encrypted)
-    land_bytes(settings, "plan/plano.xlsx", encrypted.getvalue())
+    land(settings, "plan/plano.xlsx", encrypted.getvalue())
 
     (load,) = ingest_entity(settings, "actions").files
 
@@ -119,9 +114,9 @@ def test_an_encrypted_workbook_says_it_is_password_protected(tmp_path):
 
 def test_an_old_excel_file_named_xlsx_says_so(tmp_path):
     settings = settings_for(tmp_path)
-    load_parents(settings)
+    with_parents(settings)
     # The start of every OLE2 compound file, as Excel 97-2003 writes .xls workbooks.
-    land_bytes(settings, "plan/plano.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    land(settings, "plan/plano.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
 
     (load,) = ingest_entity(settings, "actions").files
 
@@ -132,8 +127,8 @@ def test_an_old_excel_file_named_xlsx_says_so(tmp_path):
 
 def test_a_workbook_that_lost_the_sheet_it_delivered_fails_naming_its_sheets(tmp_path):
     settings = settings_for(tmp_path)
-    load_parents(settings)
-    path = land_bytes(
+    with_parents(settings)
+    path = land(
         settings, "plan/plano.xlsx", plan_workbook(tmp_path, {"acoes": ACTIONS, "objetivos": []})
     )
     ingest_entity(settings, "actions").raise_for_failures()
@@ -155,8 +150,8 @@ def test_a_workbook_that_lost_the_sheet_it_delivered_fails_naming_its_sheets(tmp
 
 def test_a_workbook_that_never_held_an_entity_is_a_warning(tmp_path):
     settings = settings_for(tmp_path)
-    load_parents(settings)
-    land_bytes(settings, "plan/plano.xlsx", plan_workbook(tmp_path, {"objetivos": OBJECTIVES}))
+    with_parents(settings)
+    land(settings, "plan/plano.xlsx", plan_workbook(tmp_path, {"objetivos": OBJECTIVES}))
     logged: list[str] = []
 
     report = ingest_entity(settings, "swot", log=logged.append)
@@ -172,7 +167,7 @@ def test_a_workbook_that_never_held_an_entity_is_a_warning(tmp_path):
 def test_two_headers_for_one_contract_column_fail_but_unknown_twins_do_not(tmp_path):
     settings = settings_for(tmp_path)
     header = "product_id,product_name,product_category,list_price"
-    land_bytes(settings, "sales/products.csv", f"{header},List Price\nP1,a,x,1,2\n".encode())
+    land(settings, "sales/products.csv", f"{header},List Price\nP1,a,x,1,2\n".encode())
 
     (load,) = ingest_entity(settings, "products").files
 
@@ -181,5 +176,5 @@ def test_two_headers_for_one_contract_column_fail_but_unknown_twins_do_not(tmp_p
         "'list_price'; keep one or fix column_map"
     )
     # Columns nobody loads may repeat a name: nothing is ambiguous about ignoring both.
-    land_bytes(settings, "sales/products.csv", f"{header},Notes,NOTES\nP1,a,x,1,n,m\n".encode())
+    land(settings, "sales/products.csv", f"{header},Notes,NOTES\nP1,a,x,1,n,m\n".encode())
     ingest_entity(settings, "products").raise_for_failures()

@@ -7,14 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.lib.ingest import ingest_entity
-from tests.ingest_helpers import (
-    INVOICE_COLUMNS,
-    land_bytes,
-    load_parents,
-    query,
-    settings_for,
-    with_format,
-)
+from tests.ingest_helpers import INVOICE_COLUMNS, settings_for, with_format
+from tests.unit.landing_helpers import land, query, with_parents
 
 HEADER = ";".join(INVOICE_COLUMNS) + "\n"
 
@@ -37,12 +31,12 @@ def broken_file(name: str) -> bytes:
 )
 def test_a_csv_name_with_glob_characters_reads_that_file_only(tmp_path, name, decoys):
     settings = settings_for(tmp_path)
-    load_parents(settings)
+    with_parents(settings)
     # Files the name would match as a glob: unreadable, so reading them instead (or as well)
     # would fail the right file.
     for decoy in decoys:
-        land_bytes(settings, f"sales/invoice_lines/{decoy}", broken_file(decoy))
-    land_bytes(settings, f"sales/invoice_lines/{name}", invoice_file("RIGHT", "10,00"))
+        land(settings, f"sales/invoice_lines/{decoy}", broken_file(decoy))
+    land(settings, f"sales/invoice_lines/{name}", invoice_file("RIGHT", "10,00"))
 
     report = ingest_entity(settings, "invoice_lines")
 
@@ -55,7 +49,7 @@ def test_a_csv_name_with_glob_characters_reads_that_file_only(tmp_path, name, de
 
 def test_a_parquet_name_with_glob_characters_reads_that_file_only(tmp_path):
     settings = settings_for(tmp_path)
-    load_parents(settings)
+    with_parents(settings)
     table = pa.table(
         {
             "invoice_id": ["RIGHT"],
@@ -85,8 +79,8 @@ def test_a_parquet_name_with_glob_characters_reads_that_file_only(tmp_path):
 
 def test_a_transcoded_file_with_glob_characters_in_its_name_loads(tmp_path):
     settings = with_format(settings_for(tmp_path), "invoice_lines", encoding="windows-1252")
-    load_parents(settings)
-    land_bytes(settings, "sales/invoice_lines/nf_2025-11-08_[b].csv", invoice_file("TX", "1,00"))
+    with_parents(settings)
+    land(settings, "sales/invoice_lines/nf_2025-11-08_[b].csv", invoice_file("TX", "1,00"))
 
     ingest_entity(settings, "invoice_lines").raise_for_failures()
 
@@ -105,7 +99,7 @@ ACCOUNTS = (
 
 def test_utf8_file_declared_latin1_fails_naming_line_column_and_encoding(tmp_path):
     settings = settings_for(tmp_path)
-    land_bytes(settings, "crm/accounts.csv", ACCOUNTS.encode("utf-8"))
+    land(settings, "crm/accounts.csv", ACCOUNTS.encode("utf-8"))
 
     report = ingest_entity(settings, "accounts")
 
@@ -121,7 +115,7 @@ def test_utf8_file_declared_latin1_fails_naming_line_column_and_encoding(tmp_pat
 
 def test_utf8_byte_order_mark_in_a_file_declared_latin1_fails(tmp_path):
     settings = settings_for(tmp_path)
-    land_bytes(settings, "crm/accounts.csv", b"\xef\xbb\xbf" + ACCOUNTS[:120].encode("ascii"))
+    land(settings, "crm/accounts.csv", b"\xef\xbb\xbf" + ACCOUNTS[:120].encode("ascii"))
 
     (load,) = ingest_entity(settings, "accounts").files
 
@@ -132,7 +126,7 @@ def test_utf8_byte_order_mark_in_a_file_declared_latin1_fails(tmp_path):
 
 def test_utf8_file_declared_windows_1252_fails_before_transcoding(tmp_path):
     settings = with_format(settings_for(tmp_path), "accounts", encoding="windows-1252")
-    land_bytes(settings, "crm/accounts.csv", ACCOUNTS.encode("utf-8"))
+    land(settings, "crm/accounts.csv", ACCOUNTS.encode("utf-8"))
 
     (load,) = ingest_entity(settings, "accounts").files
 
@@ -141,7 +135,7 @@ def test_utf8_file_declared_windows_1252_fails_before_transcoding(tmp_path):
 
 def test_real_latin1_and_cp1252_files_still_load(tmp_path):
     settings = settings_for(tmp_path)
-    land_bytes(settings, "crm/accounts.csv", ACCOUNTS.encode("latin-1"))
+    land(settings, "crm/accounts.csv", ACCOUNTS.encode("latin-1"))
 
     ingest_entity(settings, "accounts").raise_for_failures()
 
@@ -153,13 +147,13 @@ def test_real_latin1_and_cp1252_files_still_load(tmp_path):
     # bytes 0xc9 0x94) is not mistaken for UTF-8: the rest of the file is not.
     cp1252 = with_format(settings_for(tmp_path / "other"), "accounts", encoding="windows-1252")
     text = ACCOUNTS.replace("Hospital Central", "Hospital “JOSÉ” Ação")
-    land_bytes(cp1252, "crm/accounts.csv", text.encode("cp1252"))
+    land(cp1252, "crm/accounts.csv", text.encode("cp1252"))
     ingest_entity(cp1252, "accounts").raise_for_failures()
 
 
 def test_utf16_file_declared_latin1_names_utf16(tmp_path):
     settings = settings_for(tmp_path)
-    land_bytes(settings, "crm/accounts.csv", ACCOUNTS.encode("utf-16"))
+    land(settings, "crm/accounts.csv", ACCOUNTS.encode("utf-16"))
 
     (load,) = ingest_entity(settings, "accounts").files
 

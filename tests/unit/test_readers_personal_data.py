@@ -7,7 +7,8 @@ import pytest
 
 from pipelines.lib.ingest import IngestError, ingest_entity
 from pipelines.lib.ingest.manifest import manifest_path
-from tests.ingest_helpers import land_bytes, load_parents, query, settings_for
+from tests.ingest_helpers import settings_for
+from tests.unit.landing_helpers import land, query, with_parents
 
 HEADER = "contact_id,account_id,decision_role,relationship_level,full_name,email,phone"
 PEOPLE = [
@@ -48,9 +49,9 @@ def assert_no_personal_data(text: str) -> None:
 
 def test_contacts_without_a_header_row_fail_without_quoting_the_first_line(tmp_path):
     settings = settings_for(tmp_path)
-    load_parents(settings)
+    with_parents(settings)
     body = "\n".join(",".join(person) for person in PEOPLE) + "\n"
-    land_bytes(settings, "crm/contacts.csv", body.encode())
+    land(settings, "crm/contacts.csv", body.encode())
     logged: list[str] = []
 
     report = ingest_entity(settings, "contacts", log=logged.append)
@@ -68,10 +69,10 @@ def test_contacts_without_a_header_row_fail_without_quoting_the_first_line(tmp_p
 
 def test_contacts_with_columns_shifted_by_one_are_quarantined_redacted(tmp_path):
     settings = settings_for(tmp_path, max_bad_rows=0)  # every row bad: the run fails
-    load_parents(settings)
+    with_parents(settings)
     # Each row lost its first value and gained one at the end: everything sits one column left.
     body = HEADER + "\n" + "\n".join(",".join((*p[1:], "x")) for p in PEOPLE) + "\n"
-    land_bytes(settings, "crm/contacts.csv", body.encode())
+    land(settings, "crm/contacts.csv", body.encode())
     logged: list[str] = []
 
     report = ingest_entity(settings, "contacts", log=logged.append)
@@ -92,9 +93,9 @@ def test_contacts_with_columns_shifted_by_one_are_quarantined_redacted(tmp_path)
 
 def test_contacts_with_an_extra_field_fail_without_echoing_the_line(tmp_path):
     settings = settings_for(tmp_path)
-    load_parents(settings)
+    with_parents(settings)
     body = HEADER + "\n" + "\n".join(",".join(("",) + p) for p in PEOPLE) + "\n"
-    land_bytes(settings, "crm/contacts.csv", body.encode())
+    land(settings, "crm/contacts.csv", body.encode())
 
     report = ingest_entity(settings, "contacts")
 
@@ -104,12 +105,12 @@ def test_contacts_with_an_extra_field_fail_without_echoing_the_line(tmp_path):
 
 def test_unknown_headers_of_personal_entities_are_counted_not_named(tmp_path):
     settings = settings_for(tmp_path)
-    load_parents(settings)
+    with_parents(settings)
     body = (
         "contact_id,account_id,decision_role,relationship_level,Maria Secreta da Silva\n"
         "C1,A001,decision_maker,3,x\n"
     )
-    land_bytes(settings, "crm/contacts.csv", body.encode())
+    land(settings, "crm/contacts.csv", body.encode())
 
     ingest_entity(settings, "contacts").raise_for_failures()
 

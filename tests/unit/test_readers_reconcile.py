@@ -10,7 +10,8 @@ from pipelines.lib.contract import entity as contract_entity
 from pipelines.lib.ingest.byte_scan import scan_chunks
 from pipelines.lib.ingest.readers import LandingFile, prepare_csv, raw_table_sql, read_csv_files
 from pipelines.lib.ingest.reconcile import CsvCounts, records_delivered, unreconciled_message
-from tests.ingest_helpers import land_bytes, settings_for
+from tests.ingest_helpers import settings_for
+from tests.unit.landing_helpers import land
 
 
 def reference_lines(data: bytes) -> tuple[int, list[int]]:
@@ -64,7 +65,7 @@ def test_reader_reports_records_delivered_for_each_file(tmp_path):
     settings = settings_for(tmp_path)
     entity = contract_entity("products")
     source = settings.sources["products"]
-    path = land_bytes(
+    path = land(
         settings,
         "sales/products.csv",
         b'product_id,product_name,product_category,list_price\nP1,"a\nb",x,1\n\nP2,c,"y\nz",2\n',
@@ -96,7 +97,7 @@ def test_a_file_whose_rows_do_not_add_up_to_its_records_fails_whole(tmp_path, mo
     counted = reconcile.records_delivered
     monkeypatch.setattr(reconcile, "records_delivered", lambda *a, **k: counted(*a, **k) + 1)
     settings = settings_for(tmp_path)
-    land_bytes(
+    land(
         settings,
         "sales/products.csv",
         b"product_id,product_name,product_category,list_price\nP1,a,x,1\nP2,b,y,2\n",
