@@ -20,17 +20,7 @@ per_tier as (
         coalesce(tier, 'unranked') as tier,
         max(sla_hours) as sla_hours,
         count(distinct account_id) as accounts_with_requests,
-        count(*) as requests,
-        count(case when is_responded then 1 end) as responded_requests,
-        count(case when sla_status = 'met' then 1 end) as responses_within_sla,
-        count(case when sla_status = 'breached' then 1 end) as breached_requests,
-        count(case when sla_status = 'pending' then 1 end) as pending_requests,
-        100 * {{ safe_ratio(
-            "count(case when sla_status = 'met' then 1 end)",
-            "count(case when sla_status in ('met', 'breached') then 1 end)"
-        ) }} as sla_compliance_pct,
-        cast({{ median('first_response_hours') }} as {{ type_double() }}) as median_first_response_hours,
-        avg(first_response_hours) as avg_first_response_hours
+        {{ sla_measures() }}
     from service_requests
     group by month_start_date, coalesce(tier, 'unranked')
 
