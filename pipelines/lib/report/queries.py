@@ -31,8 +31,10 @@ MARKET_POTENTIAL_COLUMNS = ("market_potential", "market_potential_brl")
 LIFETIME_REVENUE_COLUMNS = ("lifetime_revenue", "lifetime_revenue_brl")
 PRODUCT_CATEGORY_COLUMNS = ("product_category", "therapeutic_area")
 
-# Risk rules (docs/report.md "Accounts at risk"). The `account_health` mart will carry these flags
-# with their reasons; until then they are derived here, with these thresholds.
+# Risk rules (docs/report.md "Accounts at risk"), derived here. The `account_health` mart carries
+# most of them too, with the same thresholds (its dbt vars `health_*`); this module adds a recent
+# tier downgrade and judges the decision unit by engagement. Reading account_health instead would
+# keep one rule in one place.
 RISK_REVENUE_DROP = -0.10  # trailing-12-month revenue down more than 10 % on the 12 months before
 RISK_DOWNGRADE_MONTHS = 3  # a tier downgrade in the last three month-end snapshots
 RISK_PACE_SHARE = 0.8  # weighted attainment below 80 % of the quarter's elapsed share: off track
@@ -628,8 +630,7 @@ def churn_and_clv(con: duckdb.DuckDBPyConnection, account_ids: Sequence[str]) ->
 def risk_signals(con: duckdb.DuckDBPyConnection, as_of: date, plan_period: str) -> list[Row]:
     """The facts behind "at risk", one row per account that has any (rules: module constants).
 
-    The pages turn each non-null column into a reason sentence. When the `account_health` mart
-    arrives, this becomes a select of its flags and reasons.
+    The pages turn each non-null column into a reason sentence.
     """
     as_of_month = date(as_of.year, as_of.month, 1)
     return _rows(
