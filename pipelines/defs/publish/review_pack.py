@@ -13,8 +13,6 @@ from pathlib import Path
 
 from pipelines.lib.config import Settings
 from pipelines.lib.publish import PARTIAL_SUFFIX, PUBLISHED_DB_NAME
-from pipelines.lib.report import ReportError
-from pipelines.lib.report.options import build_pack_for_version
 
 
 def review_pack_hook(
@@ -23,6 +21,10 @@ def review_pack_hook(
     """The publish step's `before_switch`, or None when kam.yml does not ask for a pack."""
     if not settings.build_report:
         return None
+    # Imported here: the pack's libraries (charts, PDF tools, the browser driver) cost every run
+    # about 0.1 s to import, and most runs build no pack.
+    from pipelines.lib.report import ReportError
+    from pipelines.lib.report.options import build_pack_for_version
 
     def build(staged_dir: Path) -> None:
         version = staged_dir.name.removeprefix(".").removesuffix(PARTIAL_SUFFIX)

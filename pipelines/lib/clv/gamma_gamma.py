@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import digamma, gammaln
-from scipy.stats import norm
 
 from pipelines.lib.clv.fitting import OptimumResult, aggregate_rows, maximise_log_likelihood
 from pipelines.lib.clv.identification import Identification, Tolerance, identify
@@ -28,7 +27,7 @@ from pipelines.lib.clv.status import FitStatus, ModelFit
 MODEL_NAME = "gamma_gamma"
 PARAMETER_NAMES = ("p", "q", "gamma")
 FALLBACK_METHOD = "shrunk_mean"
-Z95 = float(norm.ppf(0.975))
+Z95 = 1.959963984540054  # norm.ppf(0.975), written out: see identification.REGION_DROP
 # Across the parameter values a flat direction leaves open, the model is still usable when no
 # repeat buyer's expected order value, nor the population mean, moves by more than 10 %.
 STABILITY_TOLERANCES = {
