@@ -48,6 +48,29 @@ def test_a_link_to_a_file_outside_the_landing_folder_is_refused_unread(tmp_path)
         assert leaked not in message and leaked not in manifest
 
 
+def test_a_file_the_run_may_not_read_fails_by_name(tmp_path, monkeypatch):
+    settings = settings_for(tmp_path)
+    unreadable = land(settings, "crm/accounts.csv", (FIXTURES / "accounts_latin1.csv").read_bytes())
+    # The suite runs as root, whom file modes do not stop: the denial is injected where the
+    # operating system raises it, on opening the file.
+    real_open = Path.open
+
+    def open_unless_unreadable(self, *args, **kwargs):
+        if self == unreadable:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_unless_unreadable)
+
+    report = ingest_entity(settings, "accounts")
+
+    assert [(f.file, f.status) for f in report.files] == [("crm/accounts.csv", "failed")]
+    assert (
+        "crm/accounts.csv: cannot be read (Permission denied): the user running kam needs read "
+        "permission on it; nothing of it was loaded"
+    ) in report.failure_message()
+
+
 def test_a_link_inside_the_landing_folder_is_read_under_its_own_name(tmp_path):
     settings = settings_for(tmp_path)
     archive = settings.landing / "archive" / "accounts_2025.csv"

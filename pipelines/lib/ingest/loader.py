@@ -156,9 +156,20 @@ def _ingest(
         period = delivery_period(path) if contract.is_periodic else None
         if wanted and period is not None and period[:7] not in wanted:
             continue
-        landing = LandingFile(
-            path, rel, cache.sha256(rel, path, stat), stat.st_size, stat.st_mtime_ns, period
-        )
+        try:
+            sha256 = cache.sha256(rel, path, stat)
+        except PermissionError as error:
+            # Hashing is the first read of a new file: a file the run may not read fails here,
+            # named, like any other bad delivery (and not as a traceback from deep in a reader).
+            _fail_early(
+                report,
+                new_records,
+                LandingFile(path, rel, "", stat.st_size, stat.st_mtime_ns, period),
+                f"{rel}: cannot be read ({error.strerror or 'permission denied'}): the user "
+                "running kam needs read permission on it; nothing of it was loaded",
+            )
+            continue
+        landing = LandingFile(path, rel, sha256, stat.st_size, stat.st_mtime_ns, period)
         if stat.st_size == 0:
             _record_empty(report, new_records, history, landing, "the file is empty (0 bytes)")
             continue
