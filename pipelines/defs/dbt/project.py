@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import logging
+import sys
 import tempfile
 from functools import cached_property
 from pathlib import Path
@@ -92,9 +93,9 @@ class KamDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if self.dbt_executable == dbt_executable() and dbt_executable() != "dbt":
+        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
             return version.parse(importlib.metadata.version("dbt-core"))
-        return super()._cli_version
+        return super()._cli_version  # a dbt from elsewhere (PATH) is asked, as dagster-dbt does
 
     def _initialize_dbt_core_adapter(self, args: Any) -> None:
         return None
