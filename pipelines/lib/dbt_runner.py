@@ -111,8 +111,13 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def environment_dbt() -> Path:
+    """The dbt installed next to this interpreter (same environment, same dbt-core)."""
+    return Path(sys.executable).with_name("dbt")
+
+
 def dbt_executable() -> str:
-    candidate = Path(sys.executable).with_name("dbt")
+    candidate = environment_dbt()
     return str(candidate) if candidate.exists() else "dbt"
 
 

@@ -8,12 +8,10 @@ limit low enough that the first model's sort spills, then a second model.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 from pipelines.lib.config import load_settings
-from pipelines.lib.dbt_runner import DbtWorkspace, dbt_executable
+from pipelines.lib.dbt_runner import DbtWorkspace, run_dbt
 
 PROJECT = """\
 name: spill_check
@@ -43,23 +41,15 @@ def test_models_after_a_spill_still_build(tmp_path: Path) -> None:
     settings = load_settings(config, home=tmp_path / "home")
     workspace = DbtWorkspace.of(settings)
     workspace.write_profile(settings)  # what the dbt step does before `dbt build`
-    env = {key: value for key, value in os.environ.items() if not key.startswith("KAM_")}
 
-    completed = subprocess.run(
-        [
-            dbt_executable(), "--no-use-colors", "run",
-            "--project-dir", str(project),
-            "--profiles-dir", str(workspace.profiles_dir),
-            "--target-path", str(tmp_path / "target"),
-            "--log-path", str(tmp_path / "logs"),
-        ],
-        env={**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )  # fmt: skip
+    # Raises DbtCommandError, with the tail of dbt's output, when dbt exits non-zero.
+    output = run_dbt(
+        ["--no-use-colors", "run"],
+        project_dir=project,
+        profiles_dir=workspace.profiles_dir,
+        target_path=tmp_path / "target",
+        log_path=tmp_path / "logs",
+    )
 
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert "Cannot switch temporary directory" not in completed.stdout
-    assert "PASS=2" in completed.stdout  # both models built
+    assert "Cannot switch temporary directory" not in output
+    assert "PASS=2" in output  # both models built

@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import logging
-import sys
 import tempfile
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +21,7 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from pipelines.lib.config import PROJECT_ROOT, Settings
-from pipelines.lib.dbt_runner import DbtWorkspace, dbt_executable, run_dbt
+from pipelines.lib.dbt_runner import DbtWorkspace, dbt_executable, environment_dbt, run_dbt
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -93,7 +92,7 @@ class KamDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable) == Path(sys.executable).with_name("dbt"):
+        if Path(self.dbt_executable) == environment_dbt():
             return version.parse(importlib.metadata.version("dbt-core"))
         return super()._cli_version  # a dbt from elsewhere (PATH) is asked, as dagster-dbt does
 
