@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.clv.assets import clv_models
 from pipelines.defs.dbt.assets import build_dbt_assets
 from pipelines.defs.ingest.crm import crm_assets
 from pipelines.defs.ingest.plan import plan_assets
@@ -21,14 +20,13 @@ from pipelines.defs.schedules import (
 
 def build_definitions() -> dg.Definitions:
     dbt_models = build_dbt_assets()
-    mart_keys = [key for assets in dbt_models for key in assets.keys if key.path[0] == "marts"]
+    mart_keys = [key for key in dbt_models.keys if key.path[0] == "marts"]
     return dg.Definitions(
         assets=[
             *crm_assets,
             *sales_assets,
             *plan_assets,
-            *dbt_models,
-            clv_models,
+            dbt_models,
             build_publish_asset(mart_keys),
         ],
         jobs=[nightly_job, invoice_period_job],

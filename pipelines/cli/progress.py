@@ -116,7 +116,6 @@ class CompactFilter(logging.Filter):
             text = meta.get("orig_message", "")
             if text.startswith(_PLAN_NOTES):
                 return False
-            # Both dbt steps (kam_dbt_models, kam_dbt_models_after_clv).
             if meta["step_key"].startswith(DBT_STEP_KEY):
                 # dbt prints a line per node (hundreds); keep its verdicts and totals.
                 return text.startswith(_DBT_LINES_SHOWN) or _is_dbt_verdict(text)

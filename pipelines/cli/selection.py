@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-# The CLV fit, the audit and the atomic publish work on the DuckDB build file. On PostgreSQL or
-# Spark, dbt builds the marts in the engine itself (schema `marts`), which is what BI reads there.
+# The CLV models (dbt Python models, enabled on DuckDB only), the audit and the atomic publish work
+# on the DuckDB build file. On PostgreSQL or Spark, dbt builds the marts in the engine itself
+# (schema `marts`), which is what BI reads there.
 DUCKDB_ONLY_ASSETS = ("marts/account_clv", "marts/clv_model_fits", "publish/published_warehouse")
 # Groups in the order data flows through them; any other group is listed after these.
 GROUP_ORDER = ("ingest", "staging", "marts", "publish")

@@ -1,8 +1,8 @@
 """The writer's private DuckDB file under `<home>/build/`.
 
 Runs build here; BI never opens it. It also keeps a small ledger (`audit.build_steps`) of which
-build steps last succeeded, so publishing can refuse a build whose dbt step or CLV step failed in
-an earlier run even when an engineer reruns only the publish step.
+build steps last succeeded, so publishing can refuse a build whose dbt step failed in an earlier
+run even when an engineer reruns only the publish step.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Shape the CLV model output into the `account_clv` and `clv_model_fits` marts, and check them.
 
-The column lists here are the marts' contract: `dbt_project/models/marts/clv/_clv__sources.yml`
+The column lists here are the marts' contract: `dbt_project/models/marts/clv/_clv__models.yml`
 documents every column (BI reads the descriptions), and a test keeps the two in step.
 """
 

@@ -1,12 +1,11 @@
-"""Whether a run's dbt steps together built and tested every model: the ledger's "full build".
+"""Whether a run's dbt invocations together built and tested every model: the ledger's "full build".
 
-A run normally builds the dbt project in two invocations: everything except the models that read
-what the CLV step writes, then the CLV step, then those models (account_health). The build ledger
-(`audit.build_steps`, pipelines.lib.build_db) may say `dbt_build` is clean only when every model
-was rebuilt and tested since it last said otherwise, so each invocation records the models it
-built, per run, in `audit.build_coverage`; the step is clean once one run's invocations together
-cover every model. A rerun of part of the graph (one model and downstream) still cannot vouch for
-models it did not build: its own coverage never reaches every model.
+A run builds the dbt project in one invocation; an engineer may rerun part of it (one model and
+downstream). The build ledger (`audit.build_steps`, pipelines.lib.build_db) may say `dbt_build` is
+clean only when every model was rebuilt and tested since it last said otherwise, so each
+invocation records the models it built, per run, in `audit.build_coverage`; the step is clean
+once one run's invocations together cover every model. A rerun of part of the graph still cannot
+vouch for models it did not build: its own coverage never reaches every model.
 """
 
 from __future__ import annotations
@@ -20,12 +19,9 @@ from pipelines.lib.build_db import ensure_ledger, record_step
 COVERAGE_TABLE = "audit.build_coverage"
 
 
-def starts_full_build(
-    selected: Iterable[str], every_model: Iterable[str], waiting: Iterable[str]
-) -> bool:
-    """True for the first invocation of a build of every model: it selects every model that does
-    not wait for a step outside dbt (`waiting`), and possibly those too."""
-    return set(selected) >= set(every_model) - set(waiting)
+def starts_full_build(selected: Iterable[str], every_model: Iterable[str]) -> bool:
+    """True for an invocation that builds every model."""
+    return set(selected) >= set(every_model)
 
 
 def begin_invocation(
@@ -34,11 +30,10 @@ def begin_invocation(
     run_id: str,
     selected: Iterable[str],
     every_model: Iterable[str],
-    waiting: Iterable[str],
 ) -> None:
-    """Before a dbt invocation: the first invocation of a full build says the step is not clean
-    (a run killed half-way must not leave it clean) and forgets earlier runs' coverage."""
-    if starts_full_build(selected, every_model, waiting):
+    """Before a dbt invocation: a full build says the step is not clean (a run killed half-way
+    must not leave it clean) and forgets earlier runs' coverage."""
+    if starts_full_build(selected, every_model):
         record_step(con, step, run_id, ok=False)
         reset_coverage(con, step, run_id)
 

@@ -22,6 +22,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _QUOTED_VALUE = re.compile(r"'[^'\n]*'")
 # dagster-dbt lists dbt's error-level log lines after this line of its error description.
 _ERRORS_MARKER = "Errors parsed from dbt logs:"
+# dbt-duckdb reports a failed Python model (account_clv) with the whole traceback after this.
+_PYTHON_MODEL_FAILED = "Python model failed:"
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*): (.+)$")
 
 
 def describe_dbt_failure(target_path: Path, error_text: str = "") -> str:
@@ -69,7 +72,23 @@ def _describe_node(unique_id: str, message: str, files: dict[str, str]) -> str:
     kind, _, rest = unique_id.partition(".")
     name = rest.split(".")[1] if "." in rest else rest
     where = f" ({files[unique_id]})" if unique_id in files else ""
-    return f"{kind} {name}{where}: {_one_paragraph(message)}"
+    return f"{kind} {name}{where}: {_one_paragraph(python_model_error(message))}"
+
+
+def python_model_error(message: str) -> str:
+    """A Python model's failure without its traceback: the exception's last line, which says what
+    was wrong; the project's own ClvError is a sentence for the reader, shown without its name.
+    Any other message is returned as it is."""
+    if _PYTHON_MODEL_FAILED not in message:
+        return message
+    lines = [line.strip() for line in _ANSI.sub("", message).splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = _EXCEPTION_LINE.match(line)
+        if match and not line.startswith("File "):
+            kind, text = match.groups()
+            short = kind.rsplit(".", 1)[-1]
+            return text if short == "ClvError" else f"{short}: {text}"
+    return lines[-1]
 
 
 def dbt_error_lines(error_text: str) -> list[str]:

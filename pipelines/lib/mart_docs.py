@@ -1,11 +1,10 @@
 """What each published mart and column means, read from the dbt docs.
 
 The dbt project is the one place the marts are documented: models' `description` and
-`columns.*.description` (with `{{ doc() }}` blocks already rendered into the manifest by dbt), and,
-for the marts written in Python by the CLV step, the `marts` source in
-`dbt_project/models/marts/clv/_clv__sources.yml`. Publishing copies those texts into the files BI
-opens (DuckDB comments, Parquet metadata), so analysts read the same wording in their tool as on
-the docs site (`kam docs`).
+`columns.*.description` (with `{{ doc() }}` blocks already rendered into the manifest by dbt),
+the Python models' (account_clv, clv_model_fits) included. Publishing copies those texts into the
+files BI opens (DuckDB comments, Parquet metadata), so analysts read the same wording in their tool
+as on the docs site (`kam docs`).
 
 The grain of a mart is its model's `meta: {grain: ...}` when set, else the sentence after
 "Grain:" in its description, which every mart states (a dbt docs test keeps it so).
@@ -44,7 +43,7 @@ class MartDoc:
 
 
 def read_mart_docs(manifest_path: Path, marts: Iterable[str]) -> dict[str, MartDoc]:
-    """Docs for `marts` from the manifest: dbt models in schema `marts`, then sources there.
+    """Docs for `marts` from the manifest: the dbt models in schema `marts`.
 
     A mart the manifest does not mention is left out of the result (the caller reports it);
     a manifest that is missing or not JSON is an error naming the file.
@@ -63,7 +62,7 @@ def read_mart_docs(manifest_path: Path, marts: Iterable[str]) -> dict[str, MartD
         ) from None
     wanted = set(marts)
     found: dict[str, MartDoc] = {}
-    for node in _documented_relations(manifest):
+    for node in _mart_models(manifest):
         name = node.get("alias") or node.get("name")
         if name in wanted and name not in found:
             found[name] = _mart_doc(name, node)
@@ -84,14 +83,10 @@ def grain_from_description(description: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def _documented_relations(manifest: Mapping) -> Iterable[Mapping]:
-    """Models first (they are the marts dbt builds), then sources (marts written elsewhere)."""
+def _mart_models(manifest: Mapping) -> Iterable[Mapping]:
     for node in (manifest.get("nodes") or {}).values():
         if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA:
             yield node
-    for source in (manifest.get("sources") or {}).values():
-        if source.get("schema") == MARTS_SCHEMA:
-            yield {**source, "alias": source.get("identifier") or source.get("name")}
 
 
 def _mart_doc(name: str, node: Mapping) -> MartDoc:

@@ -65,8 +65,8 @@ def test_a_full_run_publishes_every_mart(published_home: Path) -> None:
         }
     finally:
         con.close()
-    # A GX suite per bronze entity and per Python-written mart, the CLV step's two checks.
-    assert checks_total >= len(BRONZE_SUITES) + len(MART_SUITES) + 2
+    # A GX suite per bronze entity and per mart GX audits (the CLV fits' check only warns).
+    assert checks_total >= len(BRONZE_SUITES) + len(MART_SUITES)
     assert checks_passed == checks_total
     assert tiers <= {"key", "strategic", "core", "maintain"} and "key" in tiers
     assert (published_home / "published" / "parquet" / "account_tiers.parquet").is_file()
@@ -167,10 +167,7 @@ def test_a_failing_check_blocks_publish(home: Path, landing: Path) -> None:
     )
     assert result.stderr.count(reason) == 1, result.stderr
     assert "dbt CLI process" not in result.stderr and "Traceback" not in result.stderr
-    assert (
-        "not run because of the failure: clv_models, kam_dbt_models_after_clv, "
-        "publish__published_warehouse"
-    ) in result.stderr
+    assert ("not run because of the failure: publish__published_warehouse") in result.stderr
 
     # Rerunning only a mart downstream of the failure cannot vouch for the rest of the build.
     rerun = run_kam(home, landing, "--select", 'key:"marts/account_tiers"+')

@@ -60,28 +60,27 @@ def test_publish_depends_on_every_mart_and_audits_them() -> None:
     marts = {key for key in all_asset_keys() if key.startswith("marts/")}
     assert marts <= parents
     audits = {check.name for check in publish.check_keys}
-    assert audits == {"gx_mart_account_clv"}
+    assert audits == {"gx_mart_account_clv", "clv_fits_converged"}
+    blocking = {
+        spec.name: spec.blocking for spec in graph.assets_def_for_key(publish.key).check_specs
+    }
+    assert blocking == {"gx_mart_account_clv": True, "clv_fits_converged": False}
 
 
-def test_the_models_reading_the_clv_step_run_after_it_in_a_second_dbt_step() -> None:
-    """dbt (clv_summary) -> CLV step -> dbt (account_health), as two dbt assets: the first never
-    reads the CLV step's tables, so Dagster has no cycle to cut and runs exactly two dbt steps."""
+def test_one_dbt_step_builds_every_model_the_clv_models_included() -> None:
+    """clv_summary -> account_clv -> account_health inside one dbt asset: a run starts dbt once."""
     graph = defs.resolve_asset_graph()
     clv = dg.AssetKey(["marts", "account_clv"])
     health = graph.get(dg.AssetKey(["marts", "account_health"]))
-    assert clv in health.parent_keys
+    assert clv in graph.get(dg.AssetKey(["intermediate", "int_accounts__clv"])).parent_keys
+    assert dg.AssetKey(["intermediate", "int_accounts__clv"]) in health.parent_keys
     assert dg.AssetKey(["marts", "clv_summary"]) in graph.get(clv).parent_keys
-    first = graph.assets_def_for_key(dg.AssetKey(["marts", "clv_summary"]))
-    second = graph.assets_def_for_key(health.key)
-    assert first.node_def.name == "kam_dbt_models"
-    assert second.node_def.name == "kam_dbt_models_after_clv"
-    assert set(second.keys) == {health.key}
-    reads_clv = [
-        key.to_user_string()
-        for key, deps in first.asset_deps.items()
-        if deps & {clv, dg.AssetKey(["marts", "clv_model_fits"])}
-    ]
-    assert reads_clv == []
+    dbt_steps = {
+        graph.assets_def_for_key(key).node_def.name
+        for key in graph.get_all_asset_keys()
+        if key.path[0] in ("staging", "intermediate", "marts")
+    }
+    assert dbt_steps == {"kam_dbt_models"}
 
 
 def test_nightly_schedule_runs_at_two_in_sao_paulo() -> None:

@@ -56,14 +56,14 @@ def test_summary_says_each_reason_once_and_what_stays_published() -> None:
             "bronze__users: no space left on the file system holding /srv/kam (0 bytes free)",
             "kam_dbt_models: dbt build: 1 model(s) or test(s) failed:\n- test x (a.yml): Got 1",
         ],
-        skipped_steps=["publish__published_warehouse", "clv_models"],
+        skipped_steps=["publish__published_warehouse", "review_pack"],
         previous_version="20261030T020000Z-abc",
     )
     text = describe(outcome)
     assert text.count("no space left") == 1
     assert "failed: bronze__accounts, bronze__users: no space left" in text
     assert "    - test x (a.yml): Got 1" in text
-    assert "not run because of the failure: clv_models, publish__published_warehouse" in text
+    assert "not run because of the failure: publish__published_warehouse, review_pack" in text
     assert "previously published version (20261030T020000Z-abc) is unchanged" in text
 
     outcome.previous_version = None
@@ -97,5 +97,7 @@ def test_progress_leaves_out_dagsters_notes_on_abandoned_steps() -> None:
         return entry
 
     keep = CompactFilter().filter
-    assert not keep(record("clv_models", "Dependencies for step clv_models failed: ['x', 'x']."))
+    assert not keep(
+        record("kam_dbt_models", "Dependencies for step kam_dbt_models failed: ['x', 'x'].")
+    )
     assert keep(record("bronze__accounts", "accounts: 1 file(s) loaded, 40 row(s)"))

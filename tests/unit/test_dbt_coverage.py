@@ -1,7 +1,7 @@
 """The build ledger's dbt step is clean only after one run built and tested every model.
 
-A run builds the dbt project in two invocations (everything but the models after the CLV step,
-then those); a partial rerun must still never vouch for models it did not rebuild.
+A run builds the dbt project in one invocation; a partial rerun must never vouch for models it did
+not rebuild, and invocations of one run count together.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pipelines.lib.dbt_coverage import begin_invocation, finish_invocation, star
 
 STEP = "dbt_build"
 FIRST = ["staging/stg_a", "marts/dim_accounts", "marts/clv_summary", "marts/account_tiers"]
-AFTER_CLV = ["marts/account_health"]
-EVERY = FIRST + AFTER_CLV
+REST = ["marts/account_health"]
+EVERY = FIRST + REST
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def con(tmp_path: Path):
 
 def invoke(con, run_id: str, selected: list[str], *, succeed: bool = True) -> None:
     """One dbt invocation as the dbt assets run it; a failure records the step as failed."""
-    begin_invocation(con, STEP, run_id, selected, EVERY, AFTER_CLV)
+    begin_invocation(con, STEP, run_id, selected, EVERY)
     if succeed:
         finish_invocation(con, STEP, run_id, selected, EVERY)
     else:
@@ -43,9 +43,10 @@ def is_clean(con) -> bool:
 
 
 def test_two_invocations_of_one_run_make_a_full_build(con) -> None:
+    invoke(con, "run-1", EVERY, succeed=False)
     invoke(con, "run-1", FIRST)
     assert not is_clean(con), "half a build must not count as clean"
-    invoke(con, "run-1", AFTER_CLV)
+    invoke(con, "run-1", REST)
     assert is_clean(con)
 
 
@@ -54,23 +55,22 @@ def test_one_invocation_of_every_model_is_a_full_build(con) -> None:
     assert is_clean(con)
 
 
-def test_a_failed_second_invocation_leaves_the_step_failed(con) -> None:
+def test_a_failed_build_leaves_the_step_failed(con) -> None:
     invoke(con, "run-1", EVERY)
-    invoke(con, "run-2", FIRST)
-    invoke(con, "run-2", AFTER_CLV, succeed=False)
+    invoke(con, "run-2", EVERY, succeed=False)
     assert not is_clean(con)
 
 
 def test_a_run_killed_after_the_first_invocation_started_is_not_clean(con) -> None:
     invoke(con, "run-1", EVERY)
-    begin_invocation(con, STEP, "run-2", FIRST, EVERY, AFTER_CLV)  # then the process dies
+    begin_invocation(con, STEP, "run-2", EVERY, EVERY)  # then the process dies
     assert not is_clean(con)
 
 
 def test_a_partial_rerun_cannot_vouch_for_models_it_did_not_build(con) -> None:
     invoke(con, "run-1", FIRST, succeed=False)
     invoke(con, "run-2", ["marts/account_tiers"])
-    invoke(con, "run-2", AFTER_CLV)
+    invoke(con, "run-2", REST)
     assert not is_clean(con)
     # Models built by an earlier run do not count for a later one either.
     invoke(con, "run-3", ["marts/dim_accounts", "staging/stg_a", "marts/clv_summary"])
@@ -83,8 +83,7 @@ def test_a_partial_rerun_after_a_clean_build_keeps_it_clean(con) -> None:
     assert is_clean(con)
 
 
-def test_only_a_selection_of_every_waiting_free_model_starts_a_full_build() -> None:
-    assert starts_full_build(FIRST, EVERY, AFTER_CLV)
-    assert starts_full_build(EVERY, EVERY, AFTER_CLV)
-    assert not starts_full_build(AFTER_CLV, EVERY, AFTER_CLV)
-    assert not starts_full_build(FIRST[1:], EVERY, AFTER_CLV)
+def test_only_a_selection_of_every_model_starts_a_full_build() -> None:
+    assert starts_full_build(EVERY, EVERY)
+    assert not starts_full_build(FIRST, EVERY)
+    assert not starts_full_build(REST, EVERY)

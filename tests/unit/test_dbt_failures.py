@@ -82,3 +82,35 @@ def test_a_full_disk_inside_dbt_is_one_line(tmp_path: Path) -> None:
     )
     text = describe_dbt_failure(tmp_path)
     assert "\n" not in text and "/srv/kam/build/tmp/x.tmp" in text
+
+
+def test_a_failed_python_model_shows_its_error_without_the_traceback(tmp_path: Path) -> None:
+    traceback = (
+        "Runtime Error in model account_clv (models/marts/clv/account_clv.py)\n"
+        "  Python model failed:\n"
+        "  Traceback (most recent call last):\n"
+        '    File "/venv/dbt/adapters/duckdb/environments/__init__.py", line 286, in '
+        "run_python_job\n"
+        "      df = module.model(dbt, con)\n"
+        "           ^^^^^^^^^^^^^^^^^^^^^^\n"
+        "  pipelines.lib.clv.fitting.ClvError: CLV summary row 3 (account_id 'Maria'), column "
+        "t_weeks: got -1.0, expected t_weeks >= recency_weeks (1 row(s) affected)\n"
+    )
+    _artifacts(
+        tmp_path,
+        [{"unique_id": "model.kam.account_clv", "status": "error", "message": traceback}],
+    )
+    description = describe_dbt_failure(tmp_path)
+    assert (
+        "- model account_clv: CLV summary row 3 (account_id '<value>'), column t_weeks: got -1.0, "
+        "expected t_weeks >= recency_weeks (1 row(s) affected)"
+    ) in description
+    assert "Traceback" not in description and "run_python_job" not in description
+
+
+def test_another_exception_of_a_python_model_keeps_its_kind(tmp_path: Path) -> None:
+    message = "Python model failed:\nTraceback (most recent call last):\nKeyError: 'frequency'\n"
+    _artifacts(
+        tmp_path, [{"unique_id": "model.kam.account_clv", "status": "error", "message": message}]
+    )
+    assert "- model account_clv: KeyError: '<value>'" in describe_dbt_failure(tmp_path)

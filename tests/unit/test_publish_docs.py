@@ -200,6 +200,15 @@ def write_manifest(path: Path) -> Path:
                         "config": {"meta": {}},
                         "columns": {"account_id": {"name": "account_id", "description": "CRM id."}},
                     },
+                    "model.kam.account_clv": {
+                        "resource_type": "model",
+                        "name": "account_clv",
+                        "alias": "account_clv",
+                        "schema": "marts",
+                        "description": "CLV per account.",
+                        "config": {"meta": {"grain": "one row per account_id"}},
+                        "columns": {"p_alive": {"name": "p_alive", "description": "P(alive)."}},
+                    },
                     "model.kam.stg_crm__accounts": {
                         "resource_type": "model",
                         "name": "stg_crm__accounts",
@@ -208,17 +217,6 @@ def write_manifest(path: Path) -> Path:
                         "columns": {},
                     },
                 },
-                "sources": {
-                    "source.kam.marts.account_clv": {
-                        "resource_type": "source",
-                        "name": "account_clv",
-                        "identifier": "account_clv",
-                        "schema": "marts",
-                        "description": "CLV per account.",
-                        "meta": {"grain": "one row per account_id"},
-                        "columns": {"p_alive": {"name": "p_alive", "description": "P(alive)."}},
-                    }
-                },
             }
         ),
         encoding="utf-8",
@@ -226,7 +224,7 @@ def write_manifest(path: Path) -> Path:
     return path
 
 
-def test_docs_come_from_models_and_sources_of_the_manifest(tmp_path: Path) -> None:
+def test_docs_come_from_the_mart_models_of_the_manifest(tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path / "manifest.json")
 
     docs = read_mart_docs(manifest, ["dim_accounts", "account_clv", "stg_crm__accounts", "nope"])

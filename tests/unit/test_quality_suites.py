@@ -23,7 +23,7 @@ from pipelines.lib.quality import (
 def test_one_bronze_suite_per_entity_and_one_per_checked_mart() -> None:
     assert sorted(BRONZE_SUITES) == sorted(ENTITIES)
     assert all(name == f"bronze_{entity}" for entity, name in BRONZE_SUITES.items())
-    # Rules on dbt-built marts are dbt tests; GX keeps the mart the CLV step writes with Python.
+    # Rules on SQL marts are dbt tests; GX keeps the values of the Python-computed CLV mart.
     assert set(MART_SUITES) == {"account_clv"}
     assert dict(DERIVED_BATCH_SQL) == {}
     assert len(SUITE_NAMES) == len(set(SUITE_NAMES)) == 12 + 1

@@ -1,12 +1,8 @@
-"""Every dbt model and test as Dagster assets, built by `dbt build` in two invocations per run.
+"""Every dbt model and test as Dagster assets, built by one `dbt build` per run.
 
-Models that read what the CLV step writes (source `marts`: account_health) form a second dbt
-asset, so a run goes dbt (everything else, clv_summary included) -> CLV step -> dbt (those
-models). Two definitions rather than one subsettable multi-asset whose cycle Dagster would resolve
-itself: Dagster splits such a multi-asset by the number of other assets on each path, and the
-ingest assets' parent-first order (accounts before contacts) then cut a third dbt invocation off
-the staging layer. The build ledger counts both invocations as one full, tested build
-(pipelines.lib.dbt_coverage).
+The CLV models are dbt Python models on the DuckDB target (models/marts/clv/*.py), so the whole
+warehouse, account_health after account_clv included, is one dbt invocation: dbt starts once, and
+its threads run the CLV fit beside the SQL models that do not need it.
 """
 
 import json
@@ -28,9 +24,6 @@ from pipelines.lib.dbt_runner import DbtWorkspace
 from pipelines.lib.engines import prepare_bronze
 
 DBT_STEP = "dbt_build"
-# The dbt selection of the models that read the CLV step's tables (dbt source `marts`): built by
-# the second dbt asset.
-AFTER_CLV_SELECTION = "source:marts+"
 
 
 def dbt_vars(settings: Settings, as_of_date: str | None) -> dict[str, Any]:
@@ -72,12 +65,11 @@ def without_test_observations(events: Iterable[Any]) -> Iterator[Any]:
             yield event
 
 
-def build_dbt_assets() -> list[dg.AssetsDefinition]:
-    """The dbt assets: every model but those after the CLV step, and those (in that order)."""
+def build_dbt_assets() -> dg.AssetsDefinition:
+    """The dbt assets: every model of the project, and its tests inside the same build."""
     # Filled right after decoration: in a subset run `context.assets_def` is itself the subset,
-    # so the full sets of model keys have to be remembered here.
+    # so the full set of model keys has to be remembered here.
     every_model_key: set[dg.AssetKey] = set()
-    after_clv_key: set[dg.AssetKey] = set()
     translator = KamDbtTranslator(
         # dbt tests stay inside `dbt build`, where a failing test fails the step and blocks
         # everything downstream. Mirroring each of ~170 tests as a Dagster check would store two
@@ -85,23 +77,28 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=False)
     )
 
-    def build(
-        context: dg.AssetExecutionContext, kam: KamResource, *, prepares_bronze: bool
+    @dbt_assets(
+        manifest=runtime_manifest(),
+        dagster_dbt_translator=translator,
+        name="kam_dbt_models",
+    )
+    @plain_failures
+    def kam_dbt_models(
+        context: dg.AssetExecutionContext,
+        kam: KamResource,
+        writer: WriterLockResource,
     ) -> Iterator[Any]:
         settings = kam.settings()
-        # The ledger says whether the whole build last passed dbt's tests. The first invocation
-        # of a full build resets it; it is set again once this run's invocations have built
-        # every model. A partial rerun (one model and downstream) can only spoil it: it must not
-        # vouch for models it did not rebuild.
+        # The ledger says whether the whole build last passed dbt's tests. A build of every
+        # model resets it first (a run killed half-way must not leave it clean) and sets it again
+        # once it succeeded. A partial rerun (one model and downstream) can only spoil it: it
+        # must not vouch for models it did not rebuild.
         selected = [key.to_user_string() for key in context.selected_asset_keys]
         every_model = [key.to_user_string() for key in every_model_key]
-        waiting = [key.to_user_string() for key in after_clv_key]
         with connect_build_db(settings) as con:
-            begin_invocation(con, DBT_STEP, context.run_id, selected, every_model, waiting)
-        if prepares_bronze:
-            # Only the first invocation reads bronze. On PostgreSQL this copies every bronze
-            # table and on Spark it registers them in a JVM: never twice in a run.
-            prepare_bronze(settings, settings.dbt_target)
+            begin_invocation(con, DBT_STEP, context.run_id, selected, every_model)
+        # On PostgreSQL this copies every bronze table and on Spark it registers them in a JVM.
+        prepare_bronze(settings, settings.dbt_target)
         workspace = DbtWorkspace.of(settings)
         workspace.write_profile(settings)
         target = workspace.start_invocation(context.run_id)
@@ -127,34 +124,5 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         with connect_build_db(settings) as con:
             finish_invocation(con, DBT_STEP, context.run_id, selected, every_model)
 
-    @dbt_assets(
-        manifest=runtime_manifest(),
-        exclude=AFTER_CLV_SELECTION,
-        dagster_dbt_translator=translator,
-        name="kam_dbt_models",
-    )
-    @plain_failures
-    def kam_dbt_models(
-        context: dg.AssetExecutionContext,
-        kam: KamResource,
-        writer: WriterLockResource,
-    ) -> Iterator[Any]:
-        yield from build(context, kam, prepares_bronze=True)
-
-    @dbt_assets(
-        manifest=runtime_manifest(),
-        select=AFTER_CLV_SELECTION,
-        dagster_dbt_translator=translator,
-        name="kam_dbt_models_after_clv",
-    )
-    @plain_failures
-    def kam_dbt_models_after_clv(
-        context: dg.AssetExecutionContext,
-        kam: KamResource,
-        writer: WriterLockResource,
-    ) -> Iterator[Any]:
-        yield from build(context, kam, prepares_bronze=False)
-
-    every_model_key.update(kam_dbt_models.keys, kam_dbt_models_after_clv.keys)
-    after_clv_key.update(kam_dbt_models_after_clv.keys)
-    return [kam_dbt_models, kam_dbt_models_after_clv]
+    every_model_key.update(kam_dbt_models.keys)
+    return kam_dbt_models

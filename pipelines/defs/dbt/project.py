@@ -82,7 +82,7 @@ class KamDbtCliResource(DbtCliResource):
 
     Before each `dbt build`, `DbtCliResource.cli` (dagster-dbt 0.29) runs `dbt --version` in a
     subprocess to learn the version (about 1.9 s: a second Python start and dbt import per
-    invocation, two invocations per run) and builds a dbt adapter inside the Dagster process
+    invocation) and builds a dbt adapter inside the Dagster process
     (about 1 s), which dagster-dbt only uses to fetch row counts and column metadata, neither of
     which this project asks for. The dbt that runs is the one installed next to this
     interpreter, so its version is the installed dbt-core's. Both members are private to

@@ -1,11 +1,12 @@
 """Write-audit-publish as one asset: audit the finished build, then publish it atomically.
 
 The audit runs the Great Expectations mart suites on the build itself, here, every time, and reads
-this run's other check verdicts (bronze suites, CLV checks) from the Dagster event log. dbt's own
-tests are vouched for by the build ledger: `dbt_build` is clean only after a full `dbt build`,
-tests included, succeeded. Publishing happens only when all of them passed and the ledger says dbt
-and the CLV fit finished cleanly: an engineer rerunning only this step cannot publish a build an
-earlier run left half-checked.
+this run's other check verdicts (bronze suites) from the Dagster event log. dbt's own tests, and the
+CLV models' own refusal of broken values, are vouched for by the build ledger: `dbt_build` is clean
+only after a full `dbt build`, tests included, succeeded. Publishing happens only when all of them
+passed and the ledger says dbt finished cleanly: an engineer rerunning only this step cannot publish
+a build an earlier run left half-checked. A CLV fit valued by its fallback is published with a
+warning (the non-blocking check `clv_fits_converged`, the publish record, `kam status`).
 """
 
 from collections.abc import Iterator
@@ -13,17 +14,12 @@ from datetime import timedelta
 
 import dagster as dg
 
-from pipelines.defs.clv.assets import (
-    ACCOUNT_CLV_KEY,
-    CLV_STEP,
-    MODEL_FITS_KEY,
-    WARNINGS_METADATA_KEY,
-)
 from pipelines.defs.dbt.assets import DBT_STEP
 from pipelines.defs.dbt.project import MANIFEST_PATH
 from pipelines.defs.publish.review_pack import review_pack_hook
 from pipelines.defs.resources import KamResource, WriterLockResource
 from pipelines.lib.build_db import connect_build_db, duckdb_config, existing_tables, failed_steps
+from pipelines.lib.clv_marts import fit_warnings
 from pipelines.lib.empty_marts import empty_mart_reasons
 from pipelines.lib.ingest.deliveries import delivery_totals
 from pipelines.lib.mart_docs import MartDoc, MartDocsError, read_mart_docs
@@ -31,6 +27,7 @@ from pipelines.lib.publish import PublishError, PublishRecord, publish_build
 from pipelines.lib.quality import DERIVED_BATCH_SQL, MART_SUITES, validate_frame
 
 PUBLISH_KEY = dg.AssetKey(["publish", "published_warehouse"])
+CLV_FITS_CHECK = "clv_fits_converged"
 MART_COLUMNS_SQL = (
     "select column_name from duckdb_columns() "
     "where schema_name = 'marts' and table_name = ? order by column_index"
@@ -60,14 +57,23 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(
         key=PUBLISH_KEY,
         group_name="publish",
-        deps=[*mart_keys, ACCOUNT_CLV_KEY, MODEL_FITS_KEY],
+        deps=mart_keys,
         description="The audited build, published as <home>/published/kam.duckdb (schema marts) "
         "and <home>/published/parquet/, switched atomically; earlier versions kept for rollback.",
         kinds={"duckdb", "parquet"},
         freshness_policy=PUBLISHED_FRESHNESS,
         check_specs=[
-            dg.AssetCheckSpec(audit_check_name(name), asset=PUBLISH_KEY, blocking=True)
-            for name in suite_names
+            *(
+                dg.AssetCheckSpec(audit_check_name(name), asset=PUBLISH_KEY, blocking=True)
+                for name in suite_names
+            ),
+            dg.AssetCheckSpec(
+                CLV_FITS_CHECK,
+                asset=PUBLISH_KEY,
+                blocking=False,
+                description="Warns when a CLV fit is not `converged` (its accounts are valued by "
+                "a fallback; marts.clv_model_fits says why).",
+            ),
         ],
     )
     def published_warehouse(
@@ -76,7 +82,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         settings = kam.settings()
         audit: dict[str, bool] = {}
         with connect_build_db(settings, read_only=True) as con:
-            unfinished = failed_steps(con, [DBT_STEP, CLV_STEP])
+            unfinished = failed_steps(con, [DBT_STEP])
             tables = sorted(existing_tables(con, "marts"))
             for suite_name in suite_names:
                 batch = con.sql(audit_batches[suite_name]).to_arrow_table()
@@ -88,6 +94,16 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
                     description=outcome.summary(),
                     metadata=outcome.as_metadata(),
                 )
+            warnings = _clv_warnings(con, tables)
+            for warning in warnings:
+                context.log.warning(f"CLV: {warning}")
+            yield dg.AssetCheckResult(
+                check_name=CLV_FITS_CHECK,
+                passed=not warnings,
+                severity=dg.AssetCheckSeverity.WARN,
+                description="; ".join(warnings)
+                or "every CLV fit converged, every parameter identified",
+            )
             as_of = _as_of_date(con)
             empty_reasons = empty_mart_reasons(
                 con, {entity: source.paths for entity, source in settings.sources.items()}
@@ -124,7 +140,7 @@ def build_publish_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
             run_id=context.run_id,
             as_of_date=as_of,
             checks=checks,
-            warnings=run_warnings(context),
+            warnings=warnings,
             currency=settings.currency,
             empty_reasons=empty_reasons,
             deliveries={
@@ -195,22 +211,6 @@ def run_check_verdicts(context: dg.AssetExecutionContext) -> dict[str, bool]:
     return verdicts
 
 
-def run_warnings(context: dg.AssetExecutionContext) -> list[str]:
-    """The warnings earlier steps of this run left in their materializations' `warnings`
-    metadata (a list of sentences, e.g. a CLV fit published with a fallback), in order."""
-    warnings: list[str] = []
-    records = context.instance.all_logs(
-        context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
-    )
-    for record in records:
-        materialization = record.dagster_event.event_specific_data.materialization
-        value = materialization.metadata.get(WARNINGS_METADATA_KEY)
-        for text in (value.value if value is not None else None) or []:
-            if text not in warnings:
-                warnings.append(str(text))
-    return warnings
-
-
 def undocumented_columns(docs: dict[str, MartDoc], columns: dict[str, list[str]]) -> list[str]:
     """Marts and columns the dbt docs do not describe (they are published with empty comments)."""
     missing = []
@@ -220,6 +220,13 @@ def undocumented_columns(docs: dict[str, MartDoc], columns: dict[str, list[str]]
             missing.append(mart)
         missing += [f"{mart}.{name}" for name in names if doc is None or not doc.column(name)]
     return missing
+
+
+def _clv_warnings(con, tables: list[str]) -> list[str]:
+    """The warnings of the CLV fits being published (none where the CLV models are not built)."""
+    if "clv_model_fits" not in tables:
+        return []
+    return fit_warnings(con.execute("select * from marts.clv_model_fits order by model").df())
 
 
 def _as_of_date(con) -> str | None:

@@ -38,7 +38,7 @@ _WEEK_TOLERANCE = 1e-9
 
 @dataclass(frozen=True)
 class ClvSettings:
-    """The CLV step's settings (dbt vars of the same names, documented in dbt_project.yml)."""
+    """The CLV settings (dbt vars of the same names, documented in dbt_project.yml)."""
 
     discount_rate: float = 0.10
     min_repeat_buyers: int = 10
@@ -122,13 +122,7 @@ def _predict(
     monetary = frame["monetary_value"].to_numpy(dtype=float)
     recent = frame["repeat_purchase_days_52w"].to_numpy(dtype=float)
 
-    purchase_fit = bgnbd.fit(x, t_x, t_cal, min_repeat_buyers=settings.min_repeat_buyers)
-    spend_fit = gamma_gamma.fit(
-        x,
-        monetary,
-        min_repeat_buyers=settings.min_repeat_buyers,
-        min_q_lower_bound=settings.min_q_lower_bound,
-    )
+    purchase_fit, spend_fit = _fit(frame, settings)
 
     if spend_fit.params is not None:
         order_value = gamma_gamma.conditional_expected_order_value(spend_fit.params, x, monetary)
@@ -171,6 +165,36 @@ def _predict(
         accounts[f"clv_{horizon}m_p10"], accounts[f"clv_{horizon}m_p90"] = low, high
     _check_finite(accounts)
     return ClvResult(accounts=accounts, fits=[purchase_fit.record, spend_fit.record])
+
+
+def fit_models(summary: pd.DataFrame, settings: ClvSettings | None = None) -> list[ModelFit]:
+    """The BG/NBD and Gamma-Gamma fit records of `summary`, without valuing any account.
+
+    The same fits `predict_account_clv` makes from the same summary and settings (the fits are
+    deterministic): the fits table is built from this, the account table from that.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        purchase_fit, spend_fit = _fit(_validated(summary), (settings or ClvSettings()).validated())
+    return [purchase_fit.record, spend_fit.record]
+
+
+def _fit(
+    frame: pd.DataFrame, settings: ClvSettings
+) -> tuple[bgnbd.BgNbdFit, gamma_gamma.GammaGammaFit]:
+    x = frame["frequency"].to_numpy(dtype=float)
+    purchase_fit = bgnbd.fit(
+        x,
+        frame["recency_weeks"].to_numpy(dtype=float),
+        frame["t_weeks"].to_numpy(dtype=float),
+        min_repeat_buyers=settings.min_repeat_buyers,
+    )
+    spend_fit = gamma_gamma.fit(
+        x,
+        frame["monetary_value"].to_numpy(dtype=float),
+        min_repeat_buyers=settings.min_repeat_buyers,
+        min_q_lower_bound=settings.min_q_lower_bound,
+    )
+    return purchase_fit, spend_fit
 
 
 def _check_finite(accounts: pd.DataFrame) -> None:

@@ -78,11 +78,19 @@ class ModelFit:
     def warning(self) -> str | None:
         """The run warning this fit raises, or None when its predictions come from the model
         without reservation."""
-        if self.status is FitStatus.CONVERGED:
-            return None
-        what = (
-            f"predictions use the fallback '{self.fallback_method}'"
-            if self.fallback_method
-            else "predictions use the model"
-        )
-        return f"{self.model}: {self.status.value}: {self.status_reason}; {what}"
+        return fit_warning(self.model, self.status, self.status_reason, self.fallback_method)
+
+
+def fit_warning(
+    model: str, status: FitStatus | str, status_reason: str, fallback_method: str | None
+) -> str | None:
+    """The run warning of a fit, from the fields `clv_model_fits` keeps of it (the publish step
+    reads them back from there); None for a converged fit."""
+    if FitStatus(status) is FitStatus.CONVERGED:
+        return None
+    what = (
+        f"predictions use the fallback '{fallback_method}'"
+        if fallback_method
+        else "predictions use the model"
+    )
+    return f"{model}: {FitStatus(status).value}: {status_reason}; {what}"

@@ -1,7 +1,7 @@
 """Write the Great Expectations suites as JSON into the file context.
 
 Bronze suites are derived from the landing contract so a rule changed in `contract.py` cannot be
-forgotten here; the suite of the CLV step's mart is written out below from SPEC "Marts". The
+forgotten here; the suite of the CLV mart is written out below from SPEC "Marts". The
 output is committed, so a reviewer sees every expectation as GX stores it and a contract change
 shows up as a JSON diff.
 Rerun after editing the contract or this file:
@@ -171,16 +171,17 @@ def finite(column: str, minimum: float = -_FINITE) -> list[dict[str, Any]]:
 def mart_expectations() -> dict[str, list[dict[str, Any]]]:
     """Expectations of the marts dbt does not build, by suite name (column names from SPEC "Marts").
 
-    The CLV step writes account_clv with Python after dbt's tests have run; everything GX checked
-    on dbt-built marts (keys, classes, ranges, shares summing to 1) is a dbt test now, so a rule
-    lives in one place (docs/quality.md lists what each suite checks and why dbt cannot).
+    account_clv is a dbt Python model, on which dbt enforces no contract: its value rules are
+    checked here, on the finished build; everything GX checked on SQL marts (keys, classes,
+    ranges, shares summing to 1) is a dbt test now, so a rule lives in one place (docs/quality.md
+    lists what each suite checks and why dbt cannot).
     """
     account_clv = [
         row_count_at_least_one(),
         not_null("account_id"),
         unique_key(("account_id",)),
         # Null where no purchase model valued the account (run-rate fallback, no purchase yet):
-        # the CLV step's blocking check requires it wherever the BG/NBD model was used.
+        # the CLV model itself refuses a table without it wherever the BG/NBD model was used.
         between("p_alive", 0, 1),
         *finite("clv_12m"),
         *finite("clv_36m"),

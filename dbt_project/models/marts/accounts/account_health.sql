@@ -1,17 +1,10 @@
 {#- One row per account: the quarterly review's account table. Tier and why, revenue trend, churn
     status, CLV, this quarter's plan attainment, decision-unit gaps and SLA, and risk flags each
     with a short reason, summed up in risk_level.
-    A flag is null when the input behind it is missing (no CLV table, no contacts, no plan for the
+    A flag is null when the input behind it is missing (no CLV, no contacts, no plan for the
     quarter, no service requests): unknown is not "no risk". The CLV columns come from
-    marts.account_clv, which the CLV step writes after dbt built clv_summary (Dagster runs this
-    model after that step); on engines without the CLV step, or before it first ran, they are null. -#}
-{%- set account_clv = source('marts', 'account_clv') -%}
-{%- if model.resource_type == 'unit_test' -%}
-    {#- In a unit test, source() is the test's own fixture. -#}
-    {%- set has_clv_table = true -%}
-{%- else -%}
-    {%- set has_clv_table = execute and load_relation(account_clv) is not none -%}
-{%- endif -%}
+    account_clv through int_accounts__clv: null where the CLV models are not built (PostgreSQL,
+    Spark, or var fit_clv_models false). -#}
 
 with accounts as (
 
@@ -69,24 +62,7 @@ inputs as (
 
 clv as (
 
-    {% if has_clv_table -%}
-    select
-        account_id,
-        cast(p_alive as {{ type_double() }}) as p_alive,
-        cast(clv_12m as {{ type_double() }}) as clv_12m,
-        cast(clv_36m as {{ type_double() }}) as clv_36m,
-        has_purchase_history
-    from {{ account_clv }}
-    {%- else -%}
-    select
-        cast(null as {{ dbt.type_string() }}) as account_id,
-        cast(null as {{ type_double() }}) as p_alive,
-        cast(null as {{ type_double() }}) as clv_12m,
-        cast(null as {{ type_double() }}) as clv_36m,
-        cast(null as {{ dbt.type_boolean() }}) as has_purchase_history
-    from as_of
-    where 1 = 0
-    {%- endif %}
+    select * from {{ ref('int_accounts__clv') }}
 
 ),
 

@@ -1,1 +1,0 @@
-"""Customer lifetime value: BG/NBD + Gamma-Gamma fitted every run."""
