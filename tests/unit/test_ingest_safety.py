@@ -71,6 +71,35 @@ def test_a_file_the_run_may_not_read_fails_by_name(tmp_path, monkeypatch):
     ) in report.failure_message()
 
 
+def test_a_folder_the_run_may_not_list_fails_by_name(tmp_path, monkeypatch):
+    """`Path.glob` skips a folder it may not list without a word: the delivery in it would look
+    like no delivery at all, and the run would go green without it."""
+    settings = settings_for(tmp_path)
+    land(settings, "crm/accounts.csv", (FIXTURES / "accounts_latin1.csv").read_bytes())
+    land(settings, "crm/users.csv", b"kam_id\n")
+    hidden = settings.landing / "crm"
+    # As root, folder modes do not stop the suite: the denial is injected where the operating
+    # system raises it, on listing the folder (glob and os.walk both list through os.scandir).
+    real_scandir = os.scandir
+
+    def scandir_unless_hidden(path="."):
+        if Path(path) == hidden:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir_unless_hidden)
+
+    report = ingest_entity(settings, "accounts")
+
+    assert [(f.file, f.status) for f in report.files] == [("crm/", "failed")]
+    assert (
+        "crm/: cannot be listed (Permission denied): the user running kam needs read and execute "
+        "permission on it; none of its files were loaded"
+    ) in report.failure_message()
+    # A folder no pattern of the entity reaches is not its concern.
+    assert ingest_entity(settings, "products").files == []
+
+
 def test_a_link_inside_the_landing_folder_is_read_under_its_own_name(tmp_path):
     settings = settings_for(tmp_path)
     archive = settings.landing / "archive" / "accounts_2025.csv"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
 
 from pipelines.lib.config import Settings
 from pipelines.lib.contract import ENTITIES
@@ -47,6 +48,49 @@ def discover_files(settings: Settings, entity: str) -> list[Path]:
             continue
         files.append(path)
     return files
+
+
+def unlistable_folders(settings: Settings, entity: str) -> list[tuple[str, str]]:
+    """Folders of the landing tree that `entity`'s globs could reach but the run cannot list, as
+    (path relative to the landing folder, the system's reason).
+
+    `Path.glob` skips a folder it may not list without a word, so a delivery in a folder whose
+    permissions went wrong would look like no delivery at all, and a green run would publish
+    without it. The loader fails such a folder by name instead.
+    """
+    patterns = [PurePosixPath(pattern).parts[:-1] for pattern in settings.sources[entity].paths]
+    landing = settings.landing
+    blocked: list[tuple[str, str]] = []
+
+    def reachable(parts: tuple[str, ...]) -> bool:
+        return any(_folder_may_match(folder, parts) for folder in patterns)
+
+    def refused(error: OSError) -> None:
+        if isinstance(error, PermissionError):
+            where = Path(error.filename or landing)
+            rel = where.relative_to(landing).as_posix() if where != landing else "."
+            blocked.append((rel, error.strerror or "permission denied"))
+
+    if not landing.is_dir():
+        return []
+    for folder, children, _ in os.walk(landing, onerror=refused):
+        parts = Path(folder).relative_to(landing).parts
+        children[:] = [
+            child for child in children if not child.startswith(".") and reachable((*parts, child))
+        ]
+    return sorted(blocked)
+
+
+def _folder_may_match(pattern: tuple[str, ...], folder: tuple[str, ...]) -> bool:
+    """Whether files matching the pattern's folder parts can lie in or below `folder`."""
+    for index, part in enumerate(folder):
+        if index >= len(pattern):
+            return False
+        if pattern[index] == "**":
+            return True
+        if not fnmatchcase(part, pattern[index]):
+            return False
+    return True
 
 
 class LandingGuard:

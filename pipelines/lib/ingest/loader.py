@@ -36,6 +36,7 @@ from pipelines.lib.ingest.files import (
     delivery_period,
     discover_files,
     relative_name,
+    unlistable_folders,
 )
 from pipelines.lib.ingest.history import LoadHistory
 from pipelines.lib.ingest.manifest import append_records, manifest_record, read_manifest
@@ -136,6 +137,15 @@ def _ingest(
     wanted = set(months or ()) if contract.is_periodic else set()
     report.home = settings.home
 
+    for folder, reason in unlistable_folders(settings, entity):
+        _fail_early(
+            report,
+            new_records,
+            LandingFile(settings.landing / folder, f"{folder}/", "", 0, 0),
+            f"{'the landing folder' if folder == '.' else folder + '/'}: cannot be listed "
+            f"({reason}): the user running kam needs read and execute permission on it; "
+            "none of its files were loaded",
+        )
     found = discover_files(settings, entity)
     guard = LandingGuard(settings.landing)
     names = {path: relative_name(path, settings) for path in found}
