@@ -9,6 +9,8 @@ from pipelines.lib.clv_marts import account_clv_table, clv_settings
 
 
 def model(dbt, session):
+    # One literal call per var, in each model: dbt finds the meta keys a Python model reads
+    # by parsing its source for `dbt.config.meta_get("...")`, so a shared helper would read none.
     settings = clv_settings(
         {
             "clv_discount_rate": dbt.config.meta_get("clv_discount_rate"),
